@@ -1,0 +1,162 @@
+//! Command-line arguments, with every bad value refused up front.
+
+use clap::{Args, Parser, Subcommand};
+use isobench_faaslet::RuntimeConfig;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Parser)]
+#[command(name = "isobench", version, about = "Measures what isolation costs a serverless function")]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Subcommand)]
+pub enum Command {
+    /// Cold-start latency, CPU and disk I/O per runtime and worker count
+    Time(TimeArgs),
+    /// Memory footprint (PSS, RSS, USS) of W workers held alive
+    Mem(MemArgs),
+    /// The default benchmark run: `time` then `mem` on every runtime
+    Run(RunArgs),
+    /// Compile every guest module ahead of time into the code cache
+    Codegen(CodegenArgs),
+    /// Build the guests (native and wasm32-wasi) whose sources changed
+    Guests,
+    /// (internal) hold workers in this process for the harness to measure
+    #[command(name = "__host", hide = true)]
+    Host(HostArgs),
+}
+
+#[derive(Args, Clone)]
+pub struct FaasletArgs {
+    /// Most linear memory one Faaslet may have, in MiB
+    #[arg(long = "memory-cap-mib", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    pub memory_cap_mib: u64,
+    /// Longest one Faaslet may run, in seconds
+    #[arg(long = "time-limit", default_value_t = 60.0, value_parser = positive_seconds)]
+    pub time_limit: f64,
+}
+
+impl FaasletArgs {
+    pub fn config(&self) -> RuntimeConfig {
+        RuntimeConfig {
+            memory_cap: self.memory_cap_mib << 20,
+            time_limit: Duration::from_secs_f64(self.time_limit),
+            ..RuntimeConfig::default()
+        }
+    }
+}
+
+#[derive(Args)]
+pub struct Common {
+    /// Results directory [default: results/<UTC timestamp>]
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    #[command(flatten)]
+    pub faaslet: FaasletArgs,
+}
+
+#[derive(Args)]
+pub struct TimeArgs {
+    /// Runtimes, comma-separated
+    #[arg(long, default_value = "thread,process,faaslet,faaslet-restore", value_parser = runtimes)]
+    pub runtime: Runtimes,
+    /// Concurrent worker counts, comma-separated
+    #[arg(long, default_value = "1", value_parser = positive_counts)]
+    pub workers: Counts,
+    /// Recorded batches per runtime and worker count
+    #[arg(long, default_value_t = 500, value_parser = positive_count)]
+    pub iterations: usize,
+    /// Unrecorded batches before the recorded ones
+    #[arg(long, default_value_t = 10)]
+    pub warmup: usize,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Args)]
+pub struct MemArgs {
+    /// Runtimes, comma-separated
+    #[arg(long, default_value = "thread,process,faaslet,faaslet-restore", value_parser = runtimes)]
+    pub runtime: Runtimes,
+    /// Worker counts to hold, comma-separated (0 measures the base cost)
+    #[arg(long, default_value = "0,100,500,1000", value_parser = counts)]
+    pub workers: Counts,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Args)]
+pub struct RunArgs {
+    /// Recorded cold-start batches per runtime and worker count
+    #[arg(long, default_value_t = 300, value_parser = positive_count)]
+    pub iterations: usize,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Args)]
+pub struct CodegenArgs {
+    #[command(flatten)]
+    pub faaslet: FaasletArgs,
+}
+
+#[derive(Args)]
+pub struct HostArgs {
+    #[arg(long)]
+    pub runtime: String,
+    #[arg(long)]
+    pub workers: usize,
+    #[command(flatten)]
+    pub faaslet: FaasletArgs,
+}
+
+#[derive(Clone)]
+pub struct Runtimes(pub Vec<&'static str>);
+
+#[derive(Clone)]
+pub struct Counts(pub Vec<usize>);
+
+fn runtimes(list: &str) -> Result<Runtimes, String> {
+    let mut names = Vec::new();
+    for name in list.split(',').map(str::trim) {
+        let name = isobench_sandbox::runtime_name(name).map_err(|e| e.to_string())?;
+        if !names.contains(&name) {
+            names.push(name);
+        }
+    }
+    Ok(Runtimes(names))
+}
+
+fn count(text: &str) -> Result<usize, String> {
+    text.trim()
+        .parse()
+        .map_err(|_| format!("`{text}` is not a whole number"))
+}
+
+fn positive_count(text: &str) -> Result<usize, String> {
+    match count(text)? {
+        0 => Err("must be at least 1".into()),
+        n => Ok(n),
+    }
+}
+
+fn counts(list: &str) -> Result<Counts, String> {
+    list.split(',').map(count).collect::<Result<_, _>>().map(Counts)
+}
+
+fn positive_counts(list: &str) -> Result<Counts, String> {
+    list.split(',')
+        .map(positive_count)
+        .collect::<Result<_, _>>()
+        .map(Counts)
+}
+
+fn positive_seconds(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(s) if s > 0.0 && s.is_finite() => Ok(s),
+        _ => Err(format!("`{text}` is not a positive number of seconds")),
+    }
+}

@@ -1,0 +1,146 @@
+//! `isobench`: measures what isolation costs a serverless function.
+
+mod args;
+mod output;
+
+use anyhow::{Context, Result};
+use args::{Cli, Command, FaasletArgs};
+use clap::Parser;
+use isobench_faaslet::{Runtime, RuntimeConfig};
+use isobench_guests::{Flavour, Guests};
+use isobench_measure::HardwareCounters;
+use isobench_sandbox::Env;
+use isobench_suites::{mem, time};
+use output::Output;
+use std::sync::Arc;
+
+fn main() {
+    let cli = Cli::parse();
+    if let Err(error) = run(cli) {
+        eprintln!("error: {error:#}");
+        std::process::exit(1);
+    }
+}
+
+fn run(cli: Cli) -> Result<()> {
+    raise_open_file_limit();
+    match cli.command {
+        Command::Time(args) => {
+            let (env, mut output) = prepare(&args.common)?;
+            let mut counters = open_counters(&mut output);
+            let options = time::TimeOptions {
+                runtimes: args.runtime.0,
+                workers: args.workers.0,
+                iterations: args.iterations,
+                warmup: args.warmup,
+            };
+            let result = time::run(&env, &options, &mut counters);
+            output.time(&result)?;
+            output.finish()
+        }
+        Command::Mem(args) => {
+            let (env, mut output) = prepare(&args.common)?;
+            let options = mem::MemOptions {
+                runtimes: args.runtime.0,
+                workers: args.workers.0,
+            };
+            let result = mem::run(&env, &options);
+            output.mem(&result)?;
+            output.finish()
+        }
+        Command::Run(args) => {
+            let (env, mut output) = prepare(&args.common)?;
+            let mut counters = open_counters(&mut output);
+            let runtimes = isobench_sandbox::RUNTIMES.to_vec();
+            let time_options = time::TimeOptions {
+                runtimes: runtimes.clone(),
+                workers: vec![1, 4],
+                iterations: args.iterations,
+                warmup: 10,
+            };
+            eprintln!("isobench run: cold starts ({} iterations), then footprint", args.iterations);
+            let result = time::run(&env, &time_options, &mut counters);
+            output.time(&result)?;
+            let mem_options = mem::MemOptions {
+                runtimes,
+                workers: vec![0, 100, 500, 1000],
+            };
+            let result = mem::run(&env, &mem_options);
+            output.mem(&result)?;
+            output.finish()
+        }
+        Command::Codegen(args) => codegen(&args.faaslet),
+        Command::Guests => build_guests().map(|_| ()),
+        Command::Host(args) => {
+            let env = env(&args.faaslet, Arc::new(Guests::locate()))?;
+            isobench_sandbox::host::serve(&env, &args.runtime, args.workers)
+        }
+    }
+}
+
+/// Builds stale guests, checks `--out`, and gathers what every suite needs.
+fn prepare(common: &args::Common) -> Result<(Env, Output)> {
+    let guests = Arc::new(build_guests()?);
+    let output = Output::create(common.out.clone(), &guests, &common.faaslet)?;
+    Ok((env(&common.faaslet, guests)?, output))
+}
+
+fn env(faaslet: &FaasletArgs, guests: Arc<Guests>) -> Result<Env> {
+    Ok(Env {
+        guests,
+        host_exe: std::env::current_exe().context("locating the isobench executable")?,
+        faaslet: faaslet.config(),
+    })
+}
+
+fn build_guests() -> Result<Guests> {
+    let guests = Guests::locate();
+    let report = guests.ensure_built()?;
+    for path in &report.built {
+        eprintln!("built {}", path.display());
+    }
+    Ok(guests)
+}
+
+fn open_counters(output: &mut Output) -> Option<HardwareCounters> {
+    match HardwareCounters::open() {
+        Ok(counters) => Some(counters),
+        Err(reason) => {
+            output.note(format!(
+                "hardware counters unavailable ({reason}): cycles and instructions are not reported"
+            ));
+            None
+        }
+    }
+}
+
+/// `isobench codegen`: compiles every guest module ahead of time.
+fn codegen(faaslet: &FaasletArgs) -> Result<()> {
+    let guests = build_guests()?;
+    let runtime = Runtime::new(RuntimeConfig {
+        max_instances: 1,
+        ..faaslet.config()
+    })?;
+    println!("code cache: {}", runtime.cache().dir().display());
+    for (path, flavour) in guests.wasm_outputs() {
+        let (_, outcome) = match flavour {
+            Flavour::Reactor => runtime.load_snapshot(&path)?,
+            _ => runtime.load_command(&path)?,
+        };
+        println!("{:>9}  {}", format!("{outcome:?}").to_lowercase(), path.display());
+    }
+    Ok(())
+}
+
+/// Each held process worker keeps pipes open; the default soft limit of 1024
+/// descriptors would cap a run at a few hundred workers.
+fn raise_open_file_limit() {
+    // SAFETY: get/setrlimit only read and write the struct passed.
+    unsafe {
+        let mut limit: libc::rlimit = std::mem::zeroed();
+        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 {
+            limit.rlim_cur = limit.rlim_max;
+            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
+        }
+    }
+}

@@ -1,0 +1,163 @@
+//! The results directory: CSVs, `meta.json` and `summary.md`, and what the
+//! terminal shows of them.
+
+use crate::args::FaasletArgs;
+use anyhow::{Context, Result};
+use isobench_guests::Guests;
+use isobench_report::faasm;
+use isobench_report::meta::Meta;
+use isobench_report::write_tidy_csv;
+use isobench_suites::{mem, time, SuiteResult};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+pub struct Output {
+    dir: PathBuf,
+    meta: Meta,
+    summary: String,
+    failures: Vec<String>,
+}
+
+impl Output {
+    /// Creates the results directory and proves it writable before anything runs.
+    pub fn create(out: Option<PathBuf>, guests: &Guests, faaslet: &FaasletArgs) -> Result<Self> {
+        let started_at = utc_timestamp();
+        let dir = out.unwrap_or_else(|| {
+            PathBuf::from("results").join(started_at.replace([':', '-'], "").replace('T', "-"))
+        });
+        check_writable(&dir)?;
+        let mut versions = BTreeMap::new();
+        versions.insert("isobench".into(), env!("CARGO_PKG_VERSION").into());
+        versions.insert("wasmtime".into(), isobench_faaslet::wasmtime_version().into());
+        versions.insert("rustc".into(), env!("ISOBENCH_RUSTC_VERSION").into());
+        let flags = guests.flags()?;
+        versions.insert("clang".into(), flags.compiler.clone());
+        let engine = isobench_faaslet::describe(&faaslet.config());
+        let mut settings = BTreeMap::new();
+        settings.insert("guest_build".into(), serde_json::to_value(&flags)?);
+        settings.insert("faaslet_engine".into(), engine.into());
+        let meta = Meta {
+            isobench_version: env!("CARGO_PKG_VERSION").into(),
+            git_revision: env!("ISOBENCH_GIT_REVISION").into(),
+            command_line: std::env::args().collect(),
+            started_at,
+            host: isobench_measure::host(),
+            versions,
+            settings,
+            notes: Vec::new(),
+        };
+        Ok(Output {
+            dir,
+            meta,
+            summary: String::new(),
+            failures: Vec::new(),
+        })
+    }
+
+    /// Something a reader must know; shown now and kept in `meta.json` and the summary.
+    pub fn note(&mut self, note: String) {
+        eprintln!("note: {note}");
+        self.meta.notes.push(note);
+    }
+
+    pub fn time(&mut self, result: &SuiteResult) -> Result<()> {
+        write_tidy_csv(&self.dir.join("time.csv"), &result.records)?;
+        faasm::write_time(
+            &self.dir.join("runtime-bench-time.csv"),
+            &time::faasm_rows(&result.records),
+        )?;
+        self.add(result);
+        Ok(())
+    }
+
+    pub fn mem(&mut self, result: &SuiteResult) -> Result<()> {
+        write_tidy_csv(&self.dir.join("mem.csv"), &result.records)?;
+        faasm::write_mem(
+            &self.dir.join("runtime-bench-mem.csv"),
+            &mem::faasm_rows(&result.records),
+        )?;
+        self.add(result);
+        Ok(())
+    }
+
+    fn add(&mut self, result: &SuiteResult) {
+        println!("{}", result.summary);
+        for failure in &result.failures {
+            eprintln!("failed: {failure}");
+        }
+        self.summary += &result.summary;
+        self.failures.extend(result.failures.iter().cloned());
+    }
+
+    /// Writes `meta.json` and `summary.md`; an error (exit status 1) if any
+    /// configuration failed, after everything measured has been written.
+    pub fn finish(self) -> Result<()> {
+        self.meta.write(&self.dir.join("meta.json"))?;
+        let mut summary = format!(
+            "# isobench results\n\n`{}` at {} on {} ({}, {} cores), git {}\n\n",
+            self.meta.command_line.join(" "),
+            self.meta.started_at,
+            self.meta.host.hostname,
+            self.meta.host.cpu_model,
+            self.meta.host.cores,
+            self.meta.git_revision
+        );
+        for note in &self.meta.notes {
+            summary += &format!("> Note: {note}\n\n");
+        }
+        summary += &self.summary;
+        if !self.failures.is_empty() {
+            summary += "## Failures\n\n";
+            for failure in &self.failures {
+                summary += &format!("- {failure}\n");
+            }
+        }
+        let path = self.dir.join("summary.md");
+        std::fs::write(&path, summary).with_context(|| format!("writing {}", path.display()))?;
+        println!("results written to {}", self.dir.display());
+        anyhow::ensure!(
+            self.failures.is_empty(),
+            "{} configuration(s) failed (see above); everything measured was written",
+            self.failures.len()
+        );
+        Ok(())
+    }
+}
+
+fn check_writable(dir: &Path) -> Result<()> {
+    let advice = "choose a directory you can write to with --out";
+    std::fs::create_dir_all(dir)
+        .with_context(|| format!("cannot create the results directory {}: {advice}", dir.display()))?;
+    let probe = dir.join(".isobench-write-test");
+    std::fs::write(&probe, b"")
+        .with_context(|| format!("cannot write into {}: {advice}", dir.display()))?;
+    std::fs::remove_file(probe).ok();
+    Ok(())
+}
+
+/// The current UTC time as `YYYY-MM-DDTHH:MM:SSZ`.
+fn utc_timestamp() -> String {
+    let secs = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    let (days, rem) = ((secs / 86_400) as i64, secs % 86_400);
+    // Days since 1970-01-01 to a civil date, counting in 400-year eras of
+    // 146,097 days whose years start on 1 March (so leap days fall last).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let month_index = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
+    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem / 60 % 60,
+        rem % 60
+    )
+}

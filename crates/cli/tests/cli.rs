@@ -1,0 +1,173 @@
+//! The `isobench` binary as a user runs it: outputs, formats and refusals.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn isobench(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_isobench"))
+        .args(args)
+        .output()
+        .expect("running isobench")
+}
+
+fn stderr(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+fn refused(args: &[&str], expected: &[&str]) {
+    let output = isobench(args);
+    assert!(!output.status.success(), "{args:?} was accepted");
+    let text = stderr(&output);
+    for needle in expected {
+        assert!(text.contains(needle), "{args:?}: `{needle}` not in:\n{text}");
+    }
+}
+
+#[test]
+fn bad_arguments_are_refused_with_the_reason() {
+    refused(
+        &["time", "--runtime", "thread,firecracker"],
+        &["unknown runtime `firecracker`", "thread, process, faaslet, faaslet-restore"],
+    );
+    refused(&["time", "--workers", "0"], &["must be at least 1"]);
+    refused(&["time", "--workers", "1,four"], &["`four` is not a whole number"]);
+    refused(&["time", "--iterations", "0"], &["must be at least 1"]);
+    refused(&["time", "--iterations", "many"], &["`many` is not a whole number"]);
+    refused(&["mem", "--workers", "-3"], &["not a whole number"]);
+}
+
+#[test]
+fn an_unwritable_out_directory_is_refused_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let out = file.join("results");
+    refused(
+        &["time", "--iterations", "1", "--out", out.to_str().unwrap()],
+        &["cannot create the results directory", "--out"],
+    );
+}
+
+#[test]
+fn a_missing_toolchain_names_the_debian_packages() {
+    let empty_out = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_isobench"))
+        .arg("guests")
+        .env("PATH", "/nonexistent")
+        .env("ISOBENCH_GUESTS_OUT", empty_out.path())
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let text = stderr(&output);
+    assert!(
+        text.contains("apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32"),
+        "{text}"
+    );
+}
+
+fn read_csv(path: &Path) -> (String, Vec<Vec<String>>) {
+    let text = std::fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap().to_string();
+    let rows = lines
+        .map(|l| l.split(',').map(str::to_string).collect())
+        .collect();
+    (header, rows)
+}
+
+#[test]
+fn time_writes_every_sample_in_the_tidy_and_faasm_formats() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let output = isobench(&[
+        "time",
+        "--runtime",
+        "thread,process,faaslet,faaslet-restore",
+        "--workers",
+        "1,3",
+        "--iterations",
+        "7",
+        "--warmup",
+        "1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(stdout.contains("× thread"), "{stdout}");
+
+    let (header, rows) = read_csv(&out.join("time.csv"));
+    assert_eq!(header, "suite,runtime,workload,workers,iteration,metric,value,unit");
+    for runtime in ["thread", "process", "faaslet", "faaslet-restore"] {
+        for workers in [1usize, 3] {
+            let samples = rows
+                .iter()
+                .filter(|r| r[1] == runtime && r[3] == workers.to_string() && r[5] == "cold_start_ns")
+                .inspect(|r| assert!(r[6].parse::<f64>().unwrap() > 0.0))
+                .count();
+            assert_eq!(samples, 7 * workers, "{runtime} × {workers}");
+            let batches = rows
+                .iter()
+                .filter(|r| r[1] == runtime && r[3] == workers.to_string() && r[5] == "batch_wall_ns")
+                .count();
+            assert_eq!(batches, 7, "{runtime} × {workers}");
+        }
+    }
+    let (faasm_header, faasm_rows) = read_csv(&out.join("runtime-bench-time.csv"));
+    assert_eq!(faasm_header, "Runtime,Measure,Value,Iterations,ValuePerIteration");
+    for row in faasm_rows {
+        let (value, n, per): (f64, f64, f64) =
+            (row[2].parse().unwrap(), row[3].parse().unwrap(), row[4].parse().unwrap());
+        assert!((per - value / n).abs() <= 1e-9 * value.abs().max(1.0), "{row:?}");
+    }
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("meta.json")).unwrap()).unwrap();
+    for key in ["git_revision", "command_line", "host", "versions"] {
+        assert!(meta.get(key).is_some(), "meta.json lacks {key}");
+    }
+    assert!(meta["host"]["cores"].as_u64().unwrap() >= 1);
+    assert!(meta["versions"]["wasmtime"].as_str().unwrap().starts_with("48."));
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(summary.contains("## Cold start"), "{summary}");
+}
+
+#[test]
+fn mem_measures_the_host_process_and_leaves_nothing_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("mem");
+    let output = isobench(&[
+        "mem",
+        "--runtime",
+        "process,faaslet",
+        "--workers",
+        "0,4,16",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let (header, rows) = read_csv(&out.join("mem.csv"));
+    assert_eq!(header, "suite,runtime,workload,workers,iteration,metric,value,unit");
+    let value = |runtime: &str, workers: &str, metric: &str| -> f64 {
+        rows.iter()
+            .find(|r| r[1] == runtime && r[3] == workers && r[5] == metric)
+            .unwrap_or_else(|| panic!("no {metric} for {runtime} × {workers}"))[6]
+            .parse()
+            .unwrap()
+    };
+    // Processes: one accounted process per worker, none at zero.
+    assert_eq!(value("process", "0", "processes"), 0.0);
+    assert_eq!(value("process", "16", "processes"), 16.0);
+    assert!(value("process", "16", "pss_bytes") > value("process", "4", "pss_bytes"));
+    // Faaslets: always the one host process, never the harness.
+    for workers in ["0", "4", "16"] {
+        assert_eq!(value("faaslet", workers, "processes"), 1.0);
+    }
+    assert!(value("faaslet", "16", "pss_bytes") > value("faaslet", "0", "pss_bytes"));
+    let (faasm_header, _) = read_csv(&out.join("runtime-bench-mem.csv"));
+    assert_eq!(faasm_header, "Runtime,Measure,Value,Workers,ValuePerWorker");
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(summary.contains("per worker (slope)"), "{summary}");
+
+    let leftovers = Command::new("pgrep").args(["-f", "isobench __host"]).output().unwrap();
+    assert!(leftovers.stdout.is_empty(), "host processes left running");
+}

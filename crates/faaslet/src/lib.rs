@@ -1,0 +1,408 @@
+//! Faaslets: WebAssembly functions on threads, on wasmtime.
+//!
+//! A [`Runtime`] owns one engine configured the way a serverless platform
+//! would run many small functions: a pooling instance allocator with
+//! copy-on-write memory images (instantiation in microseconds), epoch-based
+//! interruption for time limits, and an ahead-of-time code cache.
+//! A [`Function`] is a loaded, linked module; [`Function::run`] makes one fresh
+//! instance on the calling thread, runs it to completion and drops it. That
+//! is one Faaslet: its own linear memory, only its preopened directory
+//! visible, its standard output and error captured, its memory capped and its
+//! running time limited.
+//!
+//! ```no_run
+//! # fn main() -> anyhow::Result<()> {
+//! use isobench_faaslet::{Call, Runtime, RuntimeConfig};
+//! let runtime = Runtime::new(RuntimeConfig::default())?;
+//! let (noop, _) = runtime.load_command("guests/build/wasm/noop.wasm".as_ref())?;
+//! let outcome = std::thread::spawn(move || noop.run(&Call::default())).join().unwrap()?;
+//! assert_eq!(outcome.exit_code, 0);
+//! # Ok(()) }
+//! ```
+
+mod cache;
+mod gate;
+mod snapshot;
+
+pub use cache::{CacheOutcome, CodegenCache};
+pub use gate::{GateStdin, ReleaseGate};
+pub use snapshot::RUN_EXPORT;
+
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+use wasmtime::{
+    Config, Engine, InstanceAllocationStrategy, InstancePre, Linker, PoolingAllocationConfig,
+    ResourceLimiter, Store, Trap,
+};
+use wasmtime_wasi::p1::WasiP1Ctx;
+use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
+use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
+
+/// How often the engine's epoch advances; time limits are counted in these.
+const EPOCH_TICK: Duration = Duration::from_millis(10);
+
+/// Captured standard output or error beyond this many bytes is cut off.
+const OUTPUT_CAPTURE_BYTES: usize = 1 << 20;
+
+#[derive(Debug, Clone)]
+pub struct RuntimeConfig {
+    /// How many Faaslets may be alive at once (slots in the instance pool).
+    pub max_instances: u32,
+    /// The most linear memory one Faaslet may have, in bytes.
+    pub memory_cap: u64,
+    /// How long one Faaslet may run before it is interrupted.
+    pub time_limit: Duration,
+    /// Where compiled code and snapshots are kept.
+    pub cache_dir: PathBuf,
+}
+
+impl Default for RuntimeConfig {
+    fn default() -> Self {
+        RuntimeConfig {
+            max_instances: 64,
+            memory_cap: 1 << 30,
+            time_limit: Duration::from_secs(60),
+            cache_dir: CodegenCache::default_dir(),
+        }
+    }
+}
+
+pub struct Runtime {
+    engine: Engine,
+    linker: Linker<GuestState>,
+    cache: CodegenCache,
+    config: RuntimeConfig,
+}
+
+impl Runtime {
+    pub fn new(config: RuntimeConfig) -> Result<Self> {
+        let engine = Engine::new(&engine_config(&config))
+            .map_err(anyhow::Error::from)
+            .context("creating the wasmtime engine")?;
+        start_epoch_ticker(&engine);
+        let mut linker = Linker::new(&engine);
+        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut GuestState| &mut s.wasi)?;
+        let cache = CodegenCache::new(&engine, config.cache_dir.clone());
+        Ok(Runtime {
+            engine,
+            linker,
+            cache,
+            config,
+        })
+    }
+
+    pub fn config(&self) -> &RuntimeConfig {
+        &self.config
+    }
+
+    pub fn cache(&self) -> &CodegenCache {
+        &self.cache
+    }
+
+    /// Loads a WASI command module (entry point `_start`) through the code cache.
+    pub fn load_command(&self, wasm_path: &Path) -> Result<(Function, CacheOutcome)> {
+        let wasm = read_wasm(wasm_path)?;
+        self.link(wasm_path, &wasm, Entry::Start)
+    }
+
+    /// Loads a WASI reactor, restored from a snapshot taken after its
+    /// initialisation ran once (made and cached on first use).
+    pub fn load_snapshot(&self, reactor_path: &Path) -> Result<(Function, CacheOutcome)> {
+        let wasm = read_wasm(reactor_path)?;
+        let snapshot = self.snapshot_bytes(&wasm).with_context(|| {
+            format!("taking the initialisation snapshot of {}", reactor_path.display())
+        })?;
+        self.link(reactor_path, &snapshot, Entry::Snapshot)
+    }
+
+    fn snapshot_bytes(&self, reactor_wasm: &[u8]) -> Result<Vec<u8>> {
+        let path = self
+            .cache
+            .entry_path(reactor_wasm)
+            .with_extension("snapshot.wasm");
+        if let Ok(bytes) = std::fs::read(&path) {
+            return Ok(bytes);
+        }
+        let bytes = snapshot::take_snapshot(reactor_wasm)?;
+        cache::write_atomically(&path, &bytes)?;
+        Ok(bytes)
+    }
+
+    fn link(&self, path: &Path, wasm: &[u8], entry: Entry) -> Result<(Function, CacheOutcome)> {
+        let (module, outcome) = self
+            .cache
+            .load(&self.engine, wasm)
+            .with_context(|| format!("loading {}", path.display()))?;
+        let pre = self
+            .linker
+            .instantiate_pre(&module)
+            .map_err(anyhow::Error::from)
+            .with_context(|| format!("linking {} against WASI preview 1", path.display()))?;
+        let name = path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let function = Function {
+            name,
+            pre: Arc::new(pre),
+            entry,
+            memory_cap: self.config.memory_cap,
+            time_limit: self.config.time_limit,
+        };
+        Ok((function, outcome))
+    }
+}
+
+fn read_wasm(path: &Path) -> Result<Vec<u8>> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    wasmtime::Module::validate(&Engine::default(), &bytes)
+        .map_err(anyhow::Error::from)
+        .with_context(|| format!("{} is not a valid WebAssembly module", path.display()))?;
+    Ok(bytes)
+}
+
+/// The engine settings that shape what is measured, for `meta.json`.
+pub fn describe(config: &RuntimeConfig) -> String {
+    format!(
+        "wasmtime {}, cranelift opt-level speed, pooling instance allocator (slots sized to the \
+         workers), copy-on-write memory images, epoch interruption every {} ms, memory cap {} \
+         bytes, time limit {} s",
+        wasmtime_version(),
+        EPOCH_TICK.as_millis(),
+        config.memory_cap,
+        config.time_limit.as_secs_f64()
+    )
+}
+
+/// The version of the wasmtime crate this binary was built with.
+pub fn wasmtime_version() -> &'static str {
+    env!("ISOBENCH_WASMTIME_VERSION")
+}
+
+fn engine_config(config: &RuntimeConfig) -> Config {
+    let mut pool = PoolingAllocationConfig::new();
+    pool.total_core_instances(config.max_instances)
+        .total_memories(config.max_instances)
+        .total_tables(config.max_instances)
+        .max_memory_size(config.memory_cap as usize);
+    let mut engine_config = Config::new();
+    engine_config
+        .allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
+        .memory_init_cow(true)
+        .epoch_interruption(true);
+    engine_config
+}
+
+/// Advances the engine's epoch every [`EPOCH_TICK`] until the engine is gone.
+fn start_epoch_ticker(engine: &Engine) {
+    let weak = engine.weak();
+    std::thread::Builder::new()
+        .name("faaslet-epoch".into())
+        .spawn(move || {
+            while let Some(engine) = weak.upgrade() {
+                engine.increment_epoch();
+                drop(engine);
+                std::thread::sleep(EPOCH_TICK);
+            }
+        })
+        .expect("spawning the epoch ticker thread");
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Entry {
+    /// A WASI command: `_start` runs constructors, `main` and `exit`.
+    Start,
+    /// A pre-initialised reactor: `isobench-run` runs `main` only.
+    Snapshot,
+}
+
+/// A module ready to be instantiated any number of times, from any thread.
+#[derive(Clone)]
+pub struct Function {
+    name: String,
+    pre: Arc<InstancePre<GuestState>>,
+    entry: Entry,
+    memory_cap: u64,
+    time_limit: Duration,
+}
+
+/// What one call gives the Faaslet.
+#[derive(Default, Clone)]
+pub struct Call {
+    /// Arguments after the program name.
+    pub args: Vec<String>,
+    /// The host directory the guest sees as `/`; with none, no file system.
+    pub preopen: Option<PathBuf>,
+    /// Standard input that blocks at this gate; with none, standard input is empty.
+    pub gate: Option<Arc<ReleaseGate>>,
+}
+
+#[derive(Debug)]
+pub struct Outcome {
+    pub exit_code: i32,
+    pub stdout: bytes::Bytes,
+    pub stderr: bytes::Bytes,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FaasletError {
+    TimeLimit { limit: Duration },
+    MemoryCap { cap: u64, requested: u64 },
+    Trap(String),
+    Setup(String),
+}
+
+impl std::fmt::Display for FaasletError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FaasletError::TimeLimit { limit } => write!(
+                f,
+                "stopped by the time limit of {:.3} s (the guest did not finish; \
+                 raise --time-limit if it should run longer)",
+                limit.as_secs_f64()
+            ),
+            FaasletError::MemoryCap { cap, requested } => write!(
+                f,
+                "stopped by the memory cap of {cap} bytes: the guest tried to grow its \
+                 linear memory to {requested} bytes (raise --memory-cap if it needs more)"
+            ),
+            FaasletError::Trap(message) => write!(f, "the guest trapped: {message}"),
+            FaasletError::Setup(message) => write!(f, "could not start the Faaslet: {message}"),
+        }
+    }
+}
+
+impl std::error::Error for FaasletError {}
+
+impl Function {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// One Faaslet: a fresh instance on the calling thread, run to completion.
+    pub fn run(&self, call: &Call) -> Result<Outcome, FaasletError> {
+        let stdout = MemoryOutputPipe::new(OUTPUT_CAPTURE_BYTES);
+        let stderr = MemoryOutputPipe::new(OUTPUT_CAPTURE_BYTES);
+        let mut wasi = WasiCtxBuilder::new();
+        wasi.arg(&self.name)
+            .args(&call.args)
+            .stdout(stdout.clone())
+            .stderr(stderr.clone());
+        if let Some(gate) = &call.gate {
+            wasi.stdin(GateStdin::new(gate.clone()));
+        }
+        if let Some(dir) = &call.preopen {
+            wasi.preopened_dir(dir, "/", FsPerms::ReadWrite)
+                .map_err(|e| {
+                    FaasletError::Setup(format!("preopening {}: {e}", dir.display()))
+                })?;
+        }
+        let state = GuestState {
+            wasi: wasi.build_p1(),
+            limiter: MemoryCap {
+                cap: self.memory_cap,
+                refused: None,
+            },
+        };
+        let mut store = Store::new(self.pre.module().engine(), state);
+        store.limiter(|s| &mut s.limiter);
+        store.epoch_deadline_trap();
+        store.set_epoch_deadline(self.time_limit.div_duration_f64(EPOCH_TICK).ceil() as u64 + 1);
+        let result = self.instantiate_and_run(&mut store);
+        let exit_code = match result {
+            Ok(code) => code,
+            Err(error) => self.classify(error, store.data())?,
+        };
+        drop(store);
+        Ok(Outcome {
+            exit_code,
+            stdout: stdout.contents(),
+            stderr: stderr.contents(),
+        })
+    }
+
+    fn instantiate_and_run(&self, store: &mut Store<GuestState>) -> wasmtime::Result<i32> {
+        let instance = self.pre.instantiate(&mut *store)?;
+        match self.entry {
+            Entry::Start => {
+                let start = instance.get_typed_func::<(), ()>(&mut *store, "_start")?;
+                start.call(&mut *store, ()).map(|()| 0)
+            }
+            Entry::Snapshot => {
+                let run = instance.get_typed_func::<(), i32>(&mut *store, RUN_EXPORT)?;
+                run.call(&mut *store, ())
+            }
+        }
+    }
+
+    /// Turns an error out of the guest into an exit code or a clear failure.
+    fn classify(&self, error: wasmtime::Error, state: &GuestState) -> Result<i32, FaasletError> {
+        if let Some(exit) = error.downcast_ref::<I32Exit>() {
+            return Ok(exit.0);
+        }
+        if let Some(requested) = state.limiter.refused {
+            return Err(FaasletError::MemoryCap {
+                cap: self.memory_cap,
+                requested,
+            });
+        }
+        if let Some(Trap::Interrupt) = error.downcast_ref::<Trap>() {
+            return Err(FaasletError::TimeLimit {
+                limit: self.time_limit,
+            });
+        }
+        Err(FaasletError::Trap(format!("{error:?}")))
+    }
+}
+
+/// Per-instance host state.
+pub(crate) struct GuestState {
+    pub(crate) wasi: WasiP1Ctx,
+    limiter: MemoryCap,
+}
+
+impl GuestState {
+    /// State for the one-off run that a snapshot is taken after.
+    pub(crate) fn for_initialisation() -> Self {
+        GuestState {
+            wasi: WasiCtxBuilder::new().build_p1(),
+            limiter: MemoryCap {
+                cap: u64::MAX,
+                refused: None,
+            },
+        }
+    }
+}
+
+/// Refuses, with a trap, any growth of linear memory past the cap, and
+/// remembers the request so the failure can be reported as such.
+struct MemoryCap {
+    cap: u64,
+    refused: Option<u64>,
+}
+
+impl ResourceLimiter for MemoryCap {
+    fn memory_growing(
+        &mut self,
+        _current: usize,
+        desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        if desired as u64 > self.cap {
+            self.refused = Some(desired as u64);
+            wasmtime::bail!("linear memory of {desired} bytes exceeds the cap");
+        }
+        Ok(true)
+    }
+
+    fn table_growing(
+        &mut self,
+        _current: usize,
+        _desired: usize,
+        _maximum: Option<usize>,
+    ) -> wasmtime::Result<bool> {
+        Ok(true)
+    }
+}

@@ -1,0 +1,194 @@
+//! Faaslets against real guests on the real engine: isolation, limits,
+//! snapshots and the code cache.
+
+use isobench_faaslet::{CacheOutcome, Call, FaasletError, ReleaseGate, Runtime, RuntimeConfig};
+use isobench_guests::{Flavour, Guests};
+use std::path::PathBuf;
+use std::time::Duration;
+
+fn guests() -> Guests {
+    let guests = Guests::locate();
+    guests.ensure_built().expect("building the guests");
+    guests
+}
+
+/// A runtime with its own code cache, so tests do not see each other's entries.
+fn runtime(cache: &tempfile::TempDir, memory_cap: u64, time_limit: Duration) -> Runtime {
+    Runtime::new(RuntimeConfig {
+        max_instances: 8,
+        memory_cap,
+        time_limit,
+        cache_dir: cache.path().to_path_buf(),
+    })
+    .unwrap()
+}
+
+fn wasm(name: &str) -> PathBuf {
+    guests().path(name, Flavour::Wasm)
+}
+
+#[test]
+fn a_faaslet_sees_only_its_preopened_directory() {
+    let cache = tempfile::tempdir().unwrap();
+    let rt = runtime(&cache, 64 << 20, Duration::from_secs(10));
+    let (escape, _) = rt.load_command(&wasm("test/escape")).unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let root = outside.path().join("root");
+    std::fs::create_dir(&root).unwrap();
+    std::fs::write(root.join("inside.txt"), "mine").unwrap();
+    let secret = outside.path().join("secret.txt");
+    std::fs::write(&secret, "not yours").unwrap();
+    let host_passwd_like = secret.to_str().unwrap().to_string();
+    let call = Call {
+        args: vec![
+            "/inside.txt".into(),
+            "../secret.txt".into(),
+            "/../secret.txt".into(),
+            host_passwd_like.clone(),
+            "/etc/hostname".into(),
+        ],
+        preopen: Some(root),
+        ..Call::default()
+    };
+    let outcome = escape.run(&call).unwrap();
+    let report = String::from_utf8_lossy(&outcome.stdout);
+    assert_eq!(outcome.exit_code, 1, "exactly one path should be readable:\n{report}");
+    assert!(report.contains("read /inside.txt"), "{report}");
+    for denied in ["../secret.txt", "/../secret.txt", &host_passwd_like, "/etc/hostname"] {
+        assert!(report.contains(&format!("denied {denied}:")), "{denied} leaked:\n{report}");
+    }
+}
+
+#[test]
+fn limits_stop_bad_guests_and_the_next_faaslet_runs_fine() {
+    let cache = tempfile::tempdir().unwrap();
+    let rt = runtime(&cache, 64 << 20, Duration::from_millis(300));
+    let (spin, _) = rt.load_command(&wasm("test/spin")).unwrap();
+    let (touch, _) = rt.load_command(&wasm("test/touch")).unwrap();
+    let (noop, _) = rt.load_command(&wasm("noop")).unwrap();
+
+    let error = spin.run(&Call::default()).unwrap_err();
+    assert!(matches!(error, FaasletError::TimeLimit { .. }), "{error}");
+    assert!(error.to_string().contains("time limit"), "{error}");
+
+    let grow = Call {
+        args: vec!["256".into()],
+        ..Call::default()
+    };
+    let error = touch.run(&grow).unwrap_err();
+    match &error {
+        FaasletError::MemoryCap { cap, requested } => {
+            assert_eq!(*cap, 64 << 20);
+            assert!(*requested > 64 << 20);
+        }
+        other => panic!("expected the memory cap, got: {other}"),
+    }
+    assert!(error.to_string().contains("memory cap"), "{error}");
+
+    // Within the cap the same guest is fine, and so is the no-op.
+    let within = Call {
+        args: vec!["16".into()],
+        gate: Some(released_gate()),
+        ..Call::default()
+    };
+    assert_eq!(touch.run(&within).unwrap().exit_code, 0);
+    assert_eq!(noop.run(&Call::default()).unwrap().exit_code, 0);
+}
+
+fn released_gate() -> std::sync::Arc<ReleaseGate> {
+    let gate = ReleaseGate::new();
+    gate.release();
+    gate
+}
+
+#[test]
+fn hold_waits_at_the_gate_until_released() {
+    let cache = tempfile::tempdir().unwrap();
+    let rt = runtime(&cache, 64 << 20, Duration::from_secs(10));
+    let (hold, _) = rt.load_command(&wasm("hold")).unwrap();
+    let gate = ReleaseGate::new();
+    let call = Call {
+        gate: Some(gate.clone()),
+        ..Call::default()
+    };
+    let workers: Vec<_> = (0..3)
+        .map(|_| {
+            let (hold, call) = (hold.clone(), call.clone());
+            std::thread::spawn(move || hold.run(&call))
+        })
+        .collect();
+    while gate.arrived() < 3 {
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(workers.iter().all(|w| !w.is_finished()), "a worker left before release");
+    gate.release();
+    for worker in workers {
+        let outcome = worker.join().unwrap().unwrap();
+        assert_eq!(outcome.exit_code, 0);
+        assert_eq!(&outcome.stdout[..], b"ready\n");
+    }
+}
+
+#[test]
+fn a_snapshot_restores_the_initialised_guest_and_runs_main() {
+    let cache = tempfile::tempdir().unwrap();
+    let rt = runtime(&cache, 64 << 20, Duration::from_secs(10));
+    let reactor = guests().path("hold", Flavour::Reactor);
+    let (hold, first) = rt.load_snapshot(&reactor).unwrap();
+    assert_eq!(first, CacheOutcome::Compiled);
+    let outcome = hold
+        .run(&Call {
+            gate: Some(released_gate()),
+            ..Call::default()
+        })
+        .unwrap();
+    assert_eq!((outcome.exit_code, &outcome.stdout[..]), (0, &b"ready\n"[..]));
+    let (_, second) = rt.load_snapshot(&reactor).unwrap();
+    assert_eq!(second, CacheOutcome::Hit);
+}
+
+#[test]
+fn the_code_cache_never_serves_a_stale_entry() {
+    let cache = tempfile::tempdir().unwrap();
+    let rt = runtime(&cache, 64 << 20, Duration::from_secs(10));
+    let noop = wasm("noop");
+    assert_eq!(rt.load_command(&noop).unwrap().1, CacheOutcome::Compiled);
+    assert_eq!(rt.load_command(&noop).unwrap().1, CacheOutcome::Hit);
+
+    // A changed module (here, an extra custom section) has a new key.
+    let mut changed = std::fs::read(&noop).unwrap();
+    changed.extend_from_slice(&[0, 6, 5, b'x', b'-', b'i', b'd', b'1']);
+    let changed_path = cache.path().join("changed.wasm");
+    std::fs::write(&changed_path, &changed).unwrap();
+    assert_eq!(rt.load_command(&changed_path).unwrap().1, CacheOutcome::Compiled);
+
+    // A corrupt entry is refused by wasmtime and replaced.
+    let entry = rt.cache().entry_path(&std::fs::read(&noop).unwrap());
+    std::fs::write(&entry, b"not machine code").unwrap();
+    let (function, outcome) = rt.load_command(&noop).unwrap();
+    assert_eq!(outcome, CacheOutcome::Compiled);
+    assert_eq!(function.run(&Call::default()).unwrap().exit_code, 0);
+
+    // A second engine with the same settings finds the same entries.
+    let other = Runtime::new(RuntimeConfig {
+        max_instances: 8,
+        memory_cap: 64 << 20,
+        time_limit: Duration::from_secs(10),
+        cache_dir: cache.path().to_path_buf(),
+    });
+    assert_eq!(other.unwrap().cache().entry_path(b"x"), rt.cache().entry_path(b"x"));
+}
+
+#[test]
+fn an_invalid_module_is_refused_with_a_clear_error() {
+    let cache = tempfile::tempdir().unwrap();
+    let rt = runtime(&cache, 64 << 20, Duration::from_secs(10));
+    let bogus = cache.path().join("bogus.wasm");
+    std::fs::write(&bogus, b"\0asm but not really").unwrap();
+    let error = rt.load_command(&bogus).err().expect("bogus.wasm must be refused");
+    assert!(
+        format!("{error:#}").contains("is not a valid WebAssembly module"),
+        "{error:#}"
+    );
+}

@@ -1,0 +1,229 @@
+//! The guest build step: C sources in `guests/` built three ways with clang.
+//!
+//! - `native/NAME`: a static x86-64 binary, for the `process` runtime (and
+//!   later containers, which hold nothing but that binary);
+//! - `wasm/NAME.wasm`: a WASI command (`_start`), for `faaslet`;
+//! - `wasm/NAME.reactor.wasm`: a WASI reactor with the entry points of
+//!   `snapshot_entry.c`, for `faaslet-restore`.
+//!
+//! Each output carries a stamp: the SHA-256 of its sources, its flags and the
+//! compiler's version. An output whose stamp differs is rebuilt, so editing a
+//! source, changing a flag or upgrading clang all take effect on the next run.
+
+use anyhow::{bail, Context, Result};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Every guest, by its path under `guests/` without `.c`.
+pub const GUESTS: &[&str] = &["noop", "hold", "test/touch", "test/spin", "test/escape"];
+
+/// The Debian packages that make up the wasm32-wasi C toolchain.
+pub const WASM_TOOLCHAIN_PACKAGES: &str = "clang lld wasi-libc libclang-rt-14-dev-wasm32";
+
+const OPT_FLAGS: &[&str] = &["-O2"];
+const NATIVE_FLAGS: &[&str] = &["-static"];
+const WASM_FLAGS: &[&str] = &["--target=wasm32-wasi"];
+const REACTOR_FLAGS: &[&str] = &["--target=wasm32-wasi", "-mexec-model=reactor"];
+const SNAPSHOT_ENTRY: &str = "snapshot_entry.c";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flavour {
+    Native,
+    Wasm,
+    Reactor,
+}
+
+impl Flavour {
+    const ALL: [Flavour; 3] = [Flavour::Native, Flavour::Wasm, Flavour::Reactor];
+
+    fn flags(self) -> Vec<&'static str> {
+        let specific = match self {
+            Flavour::Native => NATIVE_FLAGS,
+            Flavour::Wasm => WASM_FLAGS,
+            Flavour::Reactor => REACTOR_FLAGS,
+        };
+        OPT_FLAGS.iter().chain(specific).copied().collect()
+    }
+}
+
+/// The exact compiler invocations, for `meta.json`.
+#[derive(Debug, Clone, Serialize)]
+pub struct BuildFlags {
+    pub compiler: String,
+    pub native: String,
+    pub wasm: String,
+    pub reactor: String,
+}
+
+pub struct Guests {
+    source_dir: PathBuf,
+    out_dir: PathBuf,
+}
+
+#[derive(Debug, Default)]
+pub struct BuildReport {
+    pub built: Vec<PathBuf>,
+    pub up_to_date: usize,
+}
+
+impl Guests {
+    /// Sources from `$ISOBENCH_GUESTS_SRC` or the repository's `guests/`;
+    /// outputs to `$ISOBENCH_GUESTS_OUT` or the workspace's `target/guests`.
+    pub fn locate() -> Self {
+        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let repo = repo.canonicalize().unwrap_or(repo);
+        let source_dir = std::env::var_os("ISOBENCH_GUESTS_SRC")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| repo.join("guests"));
+        let out_dir = std::env::var_os("ISOBENCH_GUESTS_OUT")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| repo.join("target/guests"));
+        Guests {
+            source_dir,
+            out_dir,
+        }
+    }
+
+    pub fn path(&self, name: &str, flavour: Flavour) -> PathBuf {
+        match flavour {
+            Flavour::Native => self.out_dir.join("native").join(name),
+            Flavour::Wasm => self.out_dir.join("wasm").join(format!("{name}.wasm")),
+            Flavour::Reactor => self.out_dir.join("wasm").join(format!("{name}.reactor.wasm")),
+        }
+    }
+
+    /// Every wasm output, for the code cache.
+    pub fn wasm_outputs(&self) -> Vec<(PathBuf, Flavour)> {
+        GUESTS
+            .iter()
+            .flat_map(|name| {
+                [Flavour::Wasm, Flavour::Reactor].map(|f| (self.path(name, f), f))
+            })
+            .collect()
+    }
+
+    pub fn flags(&self) -> Result<BuildFlags> {
+        let line = |f: Flavour| format!("clang {}", f.flags().join(" "));
+        Ok(BuildFlags {
+            compiler: clang_version()?,
+            native: line(Flavour::Native),
+            wasm: line(Flavour::Wasm),
+            reactor: format!("{} (+ {SNAPSHOT_ENTRY})", line(Flavour::Reactor)),
+        })
+    }
+
+    /// Builds every guest whose output is missing or stale.
+    pub fn ensure_built(&self) -> Result<BuildReport> {
+        // The stamps need clang's version; the rest of the toolchain is
+        // checked only when something has to be built.
+        let compiler = clang_version()?;
+        let mut toolchain_checked = false;
+        let mut report = BuildReport::default();
+        for name in GUESTS {
+            for flavour in Flavour::ALL {
+                let output = self.path(name, flavour);
+                let mut sources = vec![self.source_dir.join(format!("{name}.c"))];
+                if flavour == Flavour::Reactor {
+                    sources.push(self.source_dir.join(SNAPSHOT_ENTRY));
+                }
+                let flags = flavour.flags();
+                let stamp = stamp(&sources, &flags, &compiler)?;
+                let stamp_path = output.with_extension("stamp");
+                let fresh = output.exists()
+                    && std::fs::read_to_string(&stamp_path).ok().as_deref() == Some(&stamp);
+                if fresh {
+                    report.up_to_date += 1;
+                    continue;
+                }
+                if !toolchain_checked {
+                    check_toolchain()?;
+                    toolchain_checked = true;
+                }
+                compile(&sources, &flags, &output)?;
+                std::fs::write(&stamp_path, &stamp)?;
+                report.built.push(output);
+            }
+        }
+        Ok(report)
+    }
+}
+
+fn stamp(sources: &[PathBuf], flags: &[&str], compiler: &str) -> Result<String> {
+    let mut hasher = Sha256::new();
+    for source in sources {
+        let bytes = std::fs::read(source)
+            .with_context(|| format!("reading guest source {}", source.display()))?;
+        hasher.update(&bytes);
+    }
+    hasher.update(flags.join(" "));
+    hasher.update(compiler);
+    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+}
+
+fn compile(sources: &[PathBuf], flags: &[&str], output: &Path) -> Result<()> {
+    std::fs::create_dir_all(output.parent().expect("outputs live in a directory"))?;
+    let result = Command::new("clang")
+        .args(flags)
+        .args(sources)
+        .arg("-o")
+        .arg(output)
+        .output()
+        .context("running clang")?;
+    if !result.status.success() {
+        bail!(
+            "clang {} failed for {}:\n{}",
+            flags.join(" "),
+            output.display(),
+            String::from_utf8_lossy(&result.stderr)
+        );
+    }
+    Ok(())
+}
+
+fn clang_version() -> Result<String> {
+    let output = Command::new("clang").arg("--version").output();
+    match output {
+        Ok(o) if o.status.success() => Ok(String::from_utf8_lossy(&o.stdout)
+            .lines()
+            .next()
+            .unwrap_or("clang")
+            .to_string()),
+        _ => bail!(missing("clang is not installed")),
+    }
+}
+
+fn missing(what: &str) -> String {
+    format!(
+        "cannot build the guests: {what}. Install the C and wasm32-wasi toolchain with \
+         `apt-get install {WASM_TOOLCHAIN_PACKAGES}` (or run scripts/setup)"
+    )
+}
+
+/// Names the missing piece of the toolchain, before any compiler error would.
+pub fn check_toolchain() -> Result<()> {
+    clang_version()?;
+    let ask = |args: &[&str]| -> String {
+        Command::new("clang")
+            .args(args)
+            .output()
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .unwrap_or_default()
+    };
+    let wasm_ld = Command::new("wasm-ld").arg("--version").output();
+    if !matches!(wasm_ld, Ok(o) if o.status.success()) {
+        bail!(missing("wasm-ld (package lld) is not installed"));
+    }
+    let libc = ask(&["--target=wasm32-wasi", "-print-file-name=libc.a"]);
+    if !Path::new(&libc).is_absolute() {
+        bail!(missing("the WASI C library (package wasi-libc) is not installed"));
+    }
+    let builtins = ask(&["--target=wasm32-wasi", "-print-libgcc-file-name"]);
+    if !Path::new(&builtins).exists() {
+        bail!(missing(
+            "clang's wasm32 runtime library (package libclang-rt-14-dev-wasm32) is not installed"
+        ));
+    }
+    Ok(())
+}

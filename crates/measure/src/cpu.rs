@@ -1,0 +1,79 @@
+//! CPU time: of the harness and the children it has reaped (exact to the
+//! microsecond, from `getrusage`), of a live process set (`/proc/PID/stat`,
+//! in clock ticks), and of the whole machine (`/proc/stat`), which catches
+//! daemons and kernel threads working on a sandbox's behalf.
+
+use procfs::process::Process;
+use procfs::{CurrentSI, KernelStats};
+use std::time::Duration;
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct CpuTime {
+    pub user: Duration,
+    pub system: Duration,
+}
+
+impl CpuTime {
+    pub fn total(&self) -> Duration {
+        self.user + self.system
+    }
+
+    pub fn since(&self, earlier: CpuTime) -> CpuTime {
+        CpuTime {
+            user: self.user.saturating_sub(earlier.user),
+            system: self.system.saturating_sub(earlier.system),
+        }
+    }
+
+    /// This process (all its threads) plus every child it has waited for.
+    pub fn harness_and_reaped_children() -> CpuTime {
+        let own = rusage(libc::RUSAGE_SELF);
+        let children = rusage(libc::RUSAGE_CHILDREN);
+        CpuTime {
+            user: own.user + children.user,
+            system: own.system + children.system,
+        }
+    }
+}
+
+fn rusage(who: libc::c_int) -> CpuTime {
+    // SAFETY: getrusage only writes into the zeroed struct we pass.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(who, &mut usage) };
+    let to_duration =
+        |t: libc::timeval| Duration::new(t.tv_sec as u64, (t.tv_usec as u32) * 1000);
+    CpuTime {
+        user: to_duration(usage.ru_utime),
+        system: to_duration(usage.ru_stime),
+    }
+}
+
+fn ticks_to_duration(ticks: u64) -> Duration {
+    Duration::from_nanos(ticks * 1_000_000_000 / procfs::ticks_per_second())
+}
+
+/// CPU time so far of the live processes in `pids` (clock-tick resolution).
+pub fn process_tree_cpu(pids: &[i32]) -> CpuTime {
+    let mut total = CpuTime::default();
+    for stat in pids.iter().filter_map(|&p| Process::new(p).ok()?.stat().ok()) {
+        total.user += ticks_to_duration(stat.utime);
+        total.system += ticks_to_duration(stat.stime);
+    }
+    total
+}
+
+/// Busy CPU time of the whole machine since boot, summed over all CPUs:
+/// everything but idle and iowait.
+pub fn system_cpu() -> Duration {
+    let Ok(stats) = KernelStats::current() else {
+        return Duration::ZERO;
+    };
+    let t = stats.total;
+    let busy = t.user
+        + t.nice
+        + t.system
+        + t.irq.unwrap_or(0)
+        + t.softirq.unwrap_or(0)
+        + t.steal.unwrap_or(0);
+    ticks_to_duration(busy)
+}

@@ -1,0 +1,21 @@
+//! What the kernel says about a set of processes: which processes a sandbox
+//! costs, their memory, their CPU time and their disk I/O, plus system-wide
+//! CPU and block-device counters and, where the PMU allows, hardware counters.
+//!
+//! Everything here reads the real `/proc` (through the `procfs` crate) or
+//! asks the kernel directly (`getrusage`, `perf_event_open`); nothing is
+//! estimated.
+
+mod cpu;
+mod disk;
+mod host;
+mod memory;
+mod perf;
+mod set;
+
+pub use cpu::{process_tree_cpu, system_cpu, CpuTime};
+pub use host::{host, Host};
+pub use disk::{block_devices, process_io, IoBytes};
+pub use memory::{memory_of, Memory};
+pub use perf::{HardwareCounters, HardwareCounts};
+pub use set::{descendants, processes_named};

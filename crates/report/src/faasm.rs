@@ -1,0 +1,85 @@
+//! Faasm's CSV formats, for people comparing with the original harness.
+//!
+//! `runtime-bench-time.csv`: `Runtime,Measure,Value,Iterations,ValuePerIteration`.
+//! Value is always the total over all iterations and ValuePerIteration is
+//! Value / Iterations, once (Faasm divided cycles by N twice). Faasm ran one
+//! worker at a time; a run with W > 1 concurrent workers is written with
+//! Runtime `NAME@W` and counts W cold starts per iteration.
+//!
+//! `runtime-bench-mem.csv`: `Runtime,Measure,Value,Workers,ValuePerWorker`,
+//! with ValuePerWorker = Value / Workers as Faasm computed it (which mixes the
+//! base cost into the per-worker figure; the summary gives the fitted slope).
+
+use anyhow::{Context, Result};
+use std::path::Path;
+
+pub const TIME_HEADER: [&str; 5] = [
+    "Runtime",
+    "Measure",
+    "Value",
+    "Iterations",
+    "ValuePerIteration",
+];
+pub const MEM_HEADER: [&str; 5] = ["Runtime", "Measure", "Value", "Workers", "ValuePerWorker"];
+
+pub struct TimeRow {
+    pub runtime: String,
+    pub measure: &'static str,
+    pub total: f64,
+    pub iterations: u64,
+}
+
+pub struct MemRow {
+    pub runtime: String,
+    pub measure: &'static str,
+    pub value: f64,
+    pub workers: u64,
+}
+
+pub fn faasm_runtime_name(runtime: &str, workers: u64) -> String {
+    if workers == 1 {
+        runtime.to_string()
+    } else {
+        format!("{runtime}@{workers}")
+    }
+}
+
+pub fn write_time(path: &Path, rows: &[TimeRow]) -> Result<()> {
+    write(path, TIME_HEADER, rows.iter().map(|r| {
+        [
+            r.runtime.clone(),
+            r.measure.to_string(),
+            r.total.to_string(),
+            r.iterations.to_string(),
+            (r.total / r.iterations as f64).to_string(),
+        ]
+    }))
+}
+
+pub fn write_mem(path: &Path, rows: &[MemRow]) -> Result<()> {
+    write(path, MEM_HEADER, rows.iter().map(|r| {
+        let per_worker = if r.workers == 0 {
+            String::new()
+        } else {
+            (r.value / r.workers as f64).to_string()
+        };
+        [
+            r.runtime.clone(),
+            r.measure.to_string(),
+            r.value.to_string(),
+            r.workers.to_string(),
+            per_worker,
+        ]
+    }))
+}
+
+fn write(path: &Path, header: [&str; 5], rows: impl Iterator<Item = [String; 5]>) -> Result<()> {
+    let mut writer =
+        csv::Writer::from_path(path).with_context(|| format!("creating {}", path.display()))?;
+    writer.write_record(header)?;
+    for row in rows {
+        writer.write_record(&row)?;
+    }
+    writer.flush()?;
+    Ok(())
+}

@@ -1,0 +1,150 @@
+//! Statistics used by every suite.
+//!
+//! These are short closed-form formulas, written here rather than pulled in:
+//! - the median's 95% confidence interval is the distribution-free one from
+//!   order statistics: with n sorted samples, ranks n/2 ∓ 1.96·√n/2 (normal
+//!   approximation to the binomial(n, ½) count of samples below the median);
+//! - mean and standard deviation are the usual ones (σ with n − 1);
+//! - outliers are samples whose modified Z-score 0.6745·|x − median| / MAD
+//!   exceeds 3.5 (Iglewicz and Hoaglin), as hyperfine flags them;
+//! - the least-squares line is the ordinary one, with R².
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Summary {
+    pub n: usize,
+    pub median: f64,
+    pub ci_low: f64,
+    pub ci_high: f64,
+    pub mean: f64,
+    pub stddev: f64,
+    pub min: f64,
+    pub max: f64,
+    pub outliers: usize,
+}
+
+const Z_95: f64 = 1.959_963_984_540_054;
+const OUTLIER_Z: f64 = 3.5;
+
+pub fn median_of_sorted(sorted: &[f64]) -> f64 {
+    let n = sorted.len();
+    if n % 2 == 1 {
+        sorted[n / 2]
+    } else {
+        (sorted[n / 2 - 1] + sorted[n / 2]) / 2.0
+    }
+}
+
+/// Summarises samples; `None` when there are none.
+pub fn summarize(samples: &[f64]) -> Option<Summary> {
+    if samples.is_empty() {
+        return None;
+    }
+    let mut sorted = samples.to_vec();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    let median = median_of_sorted(&sorted);
+    let half_width = Z_95 * (n as f64).sqrt() / 2.0;
+    let rank = |r: f64| sorted[(r.max(1.0).min(n as f64) as usize) - 1];
+    let (ci_low, ci_high) = (
+        rank((n as f64 / 2.0 - half_width).floor()),
+        rank((n as f64 / 2.0 + half_width).ceil() + 1.0),
+    );
+    let mean = sorted.iter().sum::<f64>() / n as f64;
+    let stddev = if n > 1 {
+        (sorted.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt()
+    } else {
+        0.0
+    };
+    Some(Summary {
+        n,
+        median,
+        ci_low,
+        ci_high,
+        mean,
+        stddev,
+        min: sorted[0],
+        max: sorted[n - 1],
+        outliers: outliers(&sorted, median).len(),
+    })
+}
+
+/// Indices of samples whose modified Z-score exceeds 3.5.
+pub fn outliers(samples: &[f64], median: f64) -> Vec<usize> {
+    let mut deviations: Vec<f64> = samples.iter().map(|x| (x - median).abs()).collect();
+    deviations.sort_by(f64::total_cmp);
+    let mad = median_of_sorted(&deviations);
+    if mad == 0.0 {
+        return Vec::new();
+    }
+    samples
+        .iter()
+        .enumerate()
+        .filter(|(_, x)| 0.6745 * (*x - median).abs() / mad > OUTLIER_Z)
+        .map(|(i, _)| i)
+        .collect()
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Line {
+    pub slope: f64,
+    pub intercept: f64,
+    pub r_squared: f64,
+}
+
+/// Ordinary least squares through `(x, y)` points; `None` with fewer than two
+/// distinct x values.
+pub fn least_squares(points: &[(f64, f64)]) -> Option<Line> {
+    let n = points.len() as f64;
+    let mean_x = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let mean_y = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxx: f64 = points.iter().map(|p| (p.0 - mean_x).powi(2)).sum();
+    let sxy: f64 = points.iter().map(|p| (p.0 - mean_x) * (p.1 - mean_y)).sum();
+    let syy: f64 = points.iter().map(|p| (p.1 - mean_y).powi(2)).sum();
+    if points.len() < 2 || sxx == 0.0 {
+        return None;
+    }
+    let slope = sxy / sxx;
+    let r_squared = if syy == 0.0 { 1.0 } else { sxy * sxy / (sxx * syy) };
+    Some(Line {
+        slope,
+        intercept: mean_y - slope * mean_x,
+        r_squared,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn median_and_interval_of_one_to_hundred() {
+        let samples: Vec<f64> = (1..=100).map(f64::from).collect();
+        let s = summarize(&samples).unwrap();
+        assert_eq!(s.median, 50.5);
+        // 1.96·√100/2 = 9.8: ranks floor(40.2) = 40 and ceil(59.8) + 1 = 61.
+        assert_eq!((s.ci_low, s.ci_high), (40.0, 61.0));
+        assert_eq!((s.min, s.max, s.mean), (1.0, 100.0, 50.5));
+        assert!((s.stddev - 29.011_491_975_882_016).abs() < 1e-9);
+        assert_eq!(s.outliers, 0);
+    }
+
+    #[test]
+    fn a_far_sample_is_an_outlier() {
+        let mut samples = vec![10.0, 11.0, 9.0, 10.5, 9.5, 10.2, 9.8];
+        samples.push(100.0);
+        assert_eq!(outliers(&samples, 10.1), vec![7]);
+    }
+
+    #[test]
+    fn least_squares_recovers_a_line() {
+        let points: Vec<(f64, f64)> = [0.0, 100.0, 500.0, 1000.0]
+            .iter()
+            .map(|&x| (x, 3.0 + 2.0 * x))
+            .collect();
+        let line = least_squares(&points).unwrap();
+        assert!((line.slope - 2.0).abs() < 1e-12);
+        assert!((line.intercept - 3.0).abs() < 1e-9);
+        assert!((line.r_squared - 1.0).abs() < 1e-12);
+        assert!(least_squares(&[(1.0, 2.0), (1.0, 3.0)]).is_none());
+    }
+}

@@ -1,0 +1,68 @@
+//! `faaslet`: a thread that instantiates the ahead-of-time compiled
+//! `noop.wasm` (a fresh instance of an already loaded module), runs it and
+//! drops it. Faasm's Faaslet cold start.
+
+use crate::ThreadWorker;
+use anyhow::Result;
+use isobench_faaslet::{Call, Function, ReleaseGate, Runtime, RuntimeConfig};
+use isobench_guests::{Flavour, Guests};
+use std::sync::Arc;
+
+pub struct Faaslet {
+    noop: Function,
+    hold: Function,
+    // Keeps the engine (and its epoch ticker) alive as long as the functions.
+    _runtime: Runtime,
+}
+
+impl Faaslet {
+    pub fn new(guests: &Guests, config: RuntimeConfig) -> Result<Self> {
+        Self::load(guests, config, Flavour::Wasm, |runtime, path| {
+            runtime.load_command(path)
+        })
+    }
+
+    /// Loads `noop` and `hold` of the given build flavour with `load`.
+    pub fn load(
+        guests: &Guests,
+        config: RuntimeConfig,
+        flavour: Flavour,
+        load: impl Fn(&Runtime, &std::path::Path) -> Result<(Function, isobench_faaslet::CacheOutcome)>,
+    ) -> Result<Self> {
+        let runtime = Runtime::new(config)?;
+        let (noop, _) = load(&runtime, &guests.path("noop", flavour))?;
+        let (hold, _) = load(&runtime, &guests.path("hold", flavour))?;
+        Ok(Faaslet {
+            noop,
+            hold,
+            _runtime: runtime,
+        })
+    }
+}
+
+/// Runs one Faaslet and turns anything but exit code 0 into an error.
+fn run(function: &Function, call: &Call) -> Result<(), String> {
+    let outcome = function.run(call).map_err(|e| e.to_string())?;
+    match outcome.exit_code {
+        0 => Ok(()),
+        code => Err(format!(
+            "{} exited with {code}: {}",
+            function.name(),
+            String::from_utf8_lossy(&outcome.stderr).trim()
+        )),
+    }
+}
+
+impl ThreadWorker for Faaslet {
+    fn noop(&self) -> Result<(), String> {
+        run(&self.noop, &Call::default())
+    }
+
+    fn hold(&self, gate: &Arc<ReleaseGate>) -> Result<(), String> {
+        let call = Call {
+            gate: Some(gate.clone()),
+            ..Call::default()
+        };
+        run(&self.hold, &call)
+    }
+}

@@ -1,0 +1,151 @@
+//! The host process: a child of the harness (the `isobench` binary started
+//! with the hidden `__host` command) that holds W thread or Faaslet workers
+//! so their memory is measured without the harness's.
+//!
+//! Protocol, one line each on the host's standard output: `ready` once every
+//! worker waits at the gate, or `failed: REASON` if one could not start. The
+//! harness then writes `release` (or closes the pipe) and the host lets the
+//! workers finish, joins them and exits 0, or 1 if any failed.
+
+use crate::on_threads::HeldThreads;
+use crate::{thread_worker, Env, Held};
+use anyhow::{bail, Context, Result};
+use std::io::{BufRead, BufReader, Read, Write};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::mpsc::{channel, Receiver, TryRecvError};
+use std::time::Duration;
+
+/// Runs in the host process: holds `workers` workers of `runtime` until released.
+pub fn serve(env: &Env, runtime: &str, workers: usize) -> Result<()> {
+    let worker = thread_worker(runtime, env, workers)?;
+    let mut stdout = std::io::stdout();
+    let mut held = match HeldThreads::start(worker, workers) {
+        Ok(held) => held,
+        Err(e) => {
+            writeln!(stdout, "failed: {e:#}")?;
+            return Err(e);
+        }
+    };
+    loop {
+        match held.poll_ready() {
+            Ok(true) => break,
+            Ok(false) => std::thread::sleep(Duration::from_millis(1)),
+            Err(e) => {
+                writeln!(stdout, "failed: {e:#}")?;
+                held.finish().ok();
+                return Err(e);
+            }
+        }
+    }
+    writeln!(stdout, "ready")?;
+    stdout.flush()?;
+    // Any line, or the harness closing the pipe, releases the workers.
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    held.finish()
+}
+
+/// The harness's handle on a host process.
+pub struct HostProcess {
+    child: Child,
+    stdin: Option<ChildStdin>,
+    lines: Receiver<String>,
+    stderr: Option<std::thread::JoinHandle<String>>,
+    ready: bool,
+}
+
+impl HostProcess {
+    pub fn spawn(env: &Env, runtime: &str, workers: usize) -> Result<Self> {
+        let mut child = Command::new(&env.host_exe)
+            .arg("__host")
+            .args(["--runtime", runtime, "--workers", &workers.to_string()])
+            .args(["--memory-cap-mib", &(env.faaslet.memory_cap >> 20).to_string()])
+            .args(["--time-limit", &env.faaslet.time_limit.as_secs_f64().to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("starting the host process {}", env.host_exe.display()))?;
+        let stdout = child.stdout.take().expect("stdout is piped");
+        let (sender, lines) = channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        let mut stderr_pipe = child.stderr.take().expect("stderr is piped");
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            stderr_pipe.read_to_string(&mut text).ok();
+            text
+        });
+        Ok(HostProcess {
+            stdin: child.stdin.take(),
+            child,
+            lines,
+            stderr: Some(stderr),
+            ready: false,
+        })
+    }
+
+    fn failure(&mut self, what: String) -> anyhow::Error {
+        self.child.kill().ok();
+        self.child.wait().ok();
+        anyhow::anyhow!("{what}")
+    }
+}
+
+impl Held for HostProcess {
+    fn accounted_pids(&self) -> Vec<i32> {
+        vec![self.child.id() as i32]
+    }
+
+    fn poll_ready(&mut self) -> Result<bool> {
+        if self.ready {
+            return Ok(true);
+        }
+        match self.lines.try_recv() {
+            Ok(line) if line == "ready" => {
+                self.ready = true;
+                Ok(true)
+            }
+            Ok(line) => {
+                let reason = line.strip_prefix("failed: ").unwrap_or(&line).to_string();
+                Err(self.failure(reason))
+            }
+            Err(TryRecvError::Empty) => Ok(false),
+            Err(TryRecvError::Disconnected) => {
+                let status = self.child.wait()?;
+                bail!("the host process exited ({status}) before its workers were ready")
+            }
+        }
+    }
+
+    fn release(mut self: Box<Self>) -> Result<()> {
+        if let Some(mut stdin) = self.stdin.take() {
+            // A host that already died cannot read this; its exit status says why.
+            stdin.write_all(b"release\n").ok();
+        }
+        let status = self.child.wait()?;
+        let stderr = self.stderr.take().map(|h| h.join().unwrap_or_default());
+        if !status.success() {
+            bail!(
+                "the host process failed ({status}): {}",
+                stderr.unwrap_or_default().trim()
+            );
+        }
+        Ok(())
+    }
+}
+
+impl Drop for HostProcess {
+    fn drop(&mut self) {
+        // Released hosts have been waited for; kill() then fails harmlessly.
+        if self.child.try_wait().ok().flatten().is_none() {
+            self.child.kill().ok();
+            self.child.wait().ok();
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! Sandboxes: the ways isobench can start the same function.
+//!
+//! Every runtime is one file implementing one trait. Runtimes whose workers
+//! are threads of one process (`thread`, `faaslet`, `faaslet-restore`)
+//! implement [`ThreadWorker`] and share the threading and the host process
+//! in [`on_threads`]; the others implement [`Sandbox`] directly.
+
+mod faaslet;
+mod faaslet_restore;
+pub mod host;
+mod on_threads;
+mod process;
+mod thread;
+
+use anyhow::{bail, Result};
+use isobench_faaslet::{ReleaseGate, RuntimeConfig};
+use isobench_guests::Guests;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Every `--runtime` name, in the order they are reported.
+pub const RUNTIMES: &[&str] = &["thread", "process", "faaslet", "faaslet-restore"];
+
+/// A way of starting a function, measured as a platform would use it.
+pub trait Sandbox: Send + Sync {
+    fn name(&self) -> &'static str;
+
+    /// Starts `workers` cold starts of the `noop` guest at once and waits for
+    /// all of them. Each start is timed from the request to start it until it
+    /// has exited.
+    fn cold_starts(&self, workers: usize) -> Result<Batch>;
+
+    /// Starts `workers` copies of the `hold` guest and keeps them alive until
+    /// [`Held::release`]; a [`Held`] dropped without release kills them.
+    fn hold(&self, workers: usize) -> Result<Box<dyn Held>>;
+}
+
+/// The outcome of one batch of concurrent cold starts.
+#[derive(Debug)]
+pub struct Batch {
+    /// One entry per worker: its cold-start time, or why it failed.
+    pub starts: Vec<Result<Duration, String>>,
+    /// From the first start request until every worker had exited.
+    pub wall: Duration,
+}
+
+/// Workers kept alive so their footprint can be measured.
+pub trait Held {
+    /// The processes a user pays for (the accounted set), right now.
+    fn accounted_pids(&self) -> Vec<i32>;
+    /// Whether all workers are up; an error if any of them failed to start.
+    fn poll_ready(&mut self) -> Result<bool>;
+    /// Lets every worker finish and waits for all of them to exit.
+    fn release(self: Box<Self>) -> Result<()>;
+}
+
+/// The body of one worker of a runtime whose workers are threads.
+pub trait ThreadWorker: Send + Sync + 'static {
+    /// Runs the `noop` guest to completion on the calling thread.
+    fn noop(&self) -> Result<(), String>;
+    /// Runs the `hold` guest on the calling thread until `gate` is released.
+    fn hold(&self, gate: &Arc<ReleaseGate>) -> Result<(), String>;
+}
+
+/// What runtimes need from their surroundings.
+#[derive(Clone)]
+pub struct Env {
+    pub guests: Arc<Guests>,
+    /// The `isobench` executable, which serves as the host process that holds
+    /// thread and Faaslet workers for memory measurements.
+    pub host_exe: PathBuf,
+    /// Engine settings for Faaslets; `max_instances` is raised to fit the
+    /// workers a run asks for.
+    pub faaslet: RuntimeConfig,
+}
+
+/// Creates the runtime called `name`, ready to start workers (modules loaded,
+/// code compiled, snapshots taken: nothing of that is left for timed paths).
+pub fn create(name: &str, env: &Env, max_workers: usize) -> Result<Box<dyn Sandbox>> {
+    if name == "process" {
+        return Ok(Box::new(process::Process::new(env)?));
+    }
+    let worker = thread_worker(name, env, max_workers)?;
+    Ok(Box::new(on_threads::OnThreads::new(
+        runtime_name(name)?,
+        worker,
+        env.clone(),
+    )))
+}
+
+/// The worker body of a thread-based runtime, for this process.
+pub fn thread_worker(name: &str, env: &Env, max_workers: usize) -> Result<Arc<dyn ThreadWorker>> {
+    let mut faaslet = env.faaslet.clone();
+    // Room for every worker plus the odd slot still being returned to the pool.
+    faaslet.max_instances = faaslet.max_instances.max(max_workers as u32 + 16);
+    Ok(match name {
+        "thread" => Arc::new(thread::Thread),
+        "faaslet" => Arc::new(faaslet::Faaslet::new(&env.guests, faaslet)?),
+        "faaslet-restore" => Arc::new(faaslet_restore::new(&env.guests, faaslet)?),
+        other => bail!("{other} is not a thread-based runtime"),
+    })
+}
+
+/// Checks a runtime name, listing the valid ones when it is unknown.
+pub fn runtime_name(name: &str) -> Result<&'static str> {
+    match RUNTIMES.iter().find(|r| **r == name) {
+        Some(r) => Ok(r),
+        None => bail!(
+            "unknown runtime `{name}`: the runtimes are {}",
+            RUNTIMES.join(", ")
+        ),
+    }
+}

@@ -1,0 +1,121 @@
+//! What thread-based runtimes share: cold starts on fresh threads of this
+//! process, and footprint measured in a dedicated host process (a child of
+//! the harness) so that the harness's own memory is never counted.
+
+use crate::{host, Batch, Env, Held, Sandbox, ThreadWorker};
+use anyhow::{Context, Result};
+use isobench_faaslet::ReleaseGate;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Instant;
+
+pub struct OnThreads {
+    name: &'static str,
+    worker: Arc<dyn ThreadWorker>,
+    env: Env,
+}
+
+impl OnThreads {
+    pub fn new(name: &'static str, worker: Arc<dyn ThreadWorker>, env: Env) -> Self {
+        OnThreads { name, worker, env }
+    }
+}
+
+impl Sandbox for OnThreads {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn cold_starts(&self, workers: usize) -> Result<Batch> {
+        let begin = Instant::now();
+        let mut running = Vec::with_capacity(workers);
+        for _ in 0..workers {
+            let worker = self.worker.clone();
+            let requested = Instant::now();
+            // A thread's end is stamped as its last act, after the worker's
+            // instance (if any) is dropped; joining in order would otherwise
+            // charge one worker for waiting on another.
+            let handle = std::thread::Builder::new()
+                .spawn(move || (worker.noop(), Instant::now()))
+                .context("spawning a worker thread")?;
+            running.push((requested, handle));
+        }
+        let starts = running
+            .into_iter()
+            .map(|(requested, handle)| match handle.join() {
+                Ok((Ok(()), finished)) => Ok(finished - requested),
+                Ok((Err(e), _)) => Err(e),
+                Err(_) => Err("the worker thread panicked".to_string()),
+            })
+            .collect();
+        Ok(Batch {
+            starts,
+            wall: begin.elapsed(),
+        })
+    }
+
+    fn hold(&self, workers: usize) -> Result<Box<dyn Held>> {
+        Ok(Box::new(host::HostProcess::spawn(
+            &self.env, self.name, workers,
+        )?))
+    }
+}
+
+/// Worker threads of this process waiting at one gate.
+pub struct HeldThreads {
+    gate: Arc<ReleaseGate>,
+    threads: Vec<JoinHandle<Result<(), String>>>,
+}
+
+impl HeldThreads {
+    pub fn start(worker: Arc<dyn ThreadWorker>, workers: usize) -> Result<Self> {
+        let gate = ReleaseGate::new();
+        let mut threads = Vec::with_capacity(workers);
+        for i in 0..workers {
+            let (worker, worker_gate) = (worker.clone(), gate.clone());
+            let handle = std::thread::Builder::new()
+                .spawn(move || worker.hold(&worker_gate))
+                .with_context(|| format!("spawning worker thread {} of {workers}", i + 1));
+            match handle {
+                Ok(h) => threads.push(h),
+                Err(e) => {
+                    HeldThreads { gate, threads }.finish().ok();
+                    return Err(e);
+                }
+            }
+        }
+        Ok(HeldThreads { gate, threads })
+    }
+
+    /// Whether every worker waits at the gate; the first failure, if one ended early.
+    pub fn poll_ready(&mut self) -> Result<bool> {
+        if let Some(i) = self.threads.iter().position(|t| t.is_finished()) {
+            let failed = self.threads.swap_remove(i);
+            let reason = match failed.join() {
+                Ok(Err(e)) => e,
+                Ok(Ok(())) => "a worker finished before it was released".into(),
+                Err(_) => "a worker thread panicked".into(),
+            };
+            anyhow::bail!("{reason}");
+        }
+        Ok(self.gate.arrived() >= self.threads.len())
+    }
+
+    /// Releases the gate and joins every worker; the first failure, if any.
+    pub fn finish(self) -> Result<()> {
+        self.gate.release();
+        let mut first_failure = None;
+        for thread in self.threads {
+            let result = thread
+                .join()
+                .unwrap_or_else(|_| Err("a worker thread panicked".into()));
+            if let Err(e) = result {
+                first_failure.get_or_insert(e);
+            }
+        }
+        match first_failure {
+            None => Ok(()),
+            Some(e) => anyhow::bail!("{e}"),
+        }
+    }
+}

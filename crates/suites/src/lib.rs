@@ -1,0 +1,52 @@
+//! The experiments. Each suite drives sandboxes, reads the measurements and
+//! returns records; writing files is the caller's business.
+
+pub mod mem;
+pub mod time;
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use isobench_report::Record;
+
+/// What a suite hands back: every sample, the summary text, and what went wrong.
+#[derive(Debug, Default)]
+pub struct SuiteResult {
+    pub records: Vec<Record>,
+    /// Human-readable Markdown tables and notes, for the terminal and `summary.md`.
+    pub summary: String,
+    /// One line per runtime or configuration that could not be measured.
+    pub failures: Vec<String>,
+}
+
+/// A progress bar on standard error that draws only on a terminal.
+pub fn progress(total: u64) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} {msg:<24} [{bar:30}] {pos}/{len} {eta}")
+            .expect("the template is valid")
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+/// The fixed columns of a group of records: one runtime at one worker count.
+pub(crate) struct Series<'a> {
+    pub suite: &'a str,
+    pub runtime: &'a str,
+    pub workload: &'a str,
+    pub workers: usize,
+}
+
+impl Series<'_> {
+    pub fn record(&self, iteration: Option<u64>, metric: &str, value: f64, unit: &str) -> Record {
+        Record {
+            suite: self.suite.into(),
+            runtime: self.runtime.into(),
+            workload: self.workload.into(),
+            workers: self.workers as u64,
+            iteration,
+            metric: metric.into(),
+            value,
+            unit: unit.into(),
+        }
+    }
+}

@@ -1,0 +1,175 @@
+//! `mem`: footprint. For each runtime and worker count W, start W copies of
+//! `hold`, sample the accounted set's memory until every worker reports
+//! ready (the peak during start-up), then measure PSS, RSS and USS once,
+//! release the workers and wait for them. The per-worker cost is the slope
+//! of a least-squares line over the worker counts, the base cost its
+//! intercept.
+
+use crate::{progress, Series, SuiteResult};
+use anyhow::{bail, Result};
+use isobench_measure::{memory_of, process_io, process_tree_cpu, Memory};
+use isobench_report::faasm::MemRow;
+use isobench_report::record::values;
+use isobench_report::stats::least_squares;
+use isobench_report::table::{format_bytes, Table};
+use isobench_report::Record;
+use isobench_sandbox::{create, Env, Held};
+use std::time::{Duration, Instant};
+
+pub struct MemOptions {
+    pub runtimes: Vec<&'static str>,
+    pub workers: Vec<usize>,
+}
+
+/// How often memory is sampled while workers start.
+const SAMPLE_EVERY: Duration = Duration::from_millis(5);
+
+/// How long W workers may take to become ready.
+fn ready_timeout(workers: usize) -> Duration {
+    Duration::from_secs(60) + Duration::from_millis(20) * workers as u32
+}
+
+const METRICS: [(&str, &str); 3] = [("pss_bytes", "PSS"), ("rss_bytes", "RSS"), ("uss_bytes", "USS")];
+
+pub fn run(env: &Env, options: &MemOptions) -> SuiteResult {
+    let mut result = SuiteResult::default();
+    let bar = progress((options.runtimes.len() * options.workers.len()) as u64);
+    for &runtime in &options.runtimes {
+        bar.set_message(format!("{runtime}: preparing"));
+        // The harness itself starts no workers here, so one pool slot will do.
+        let sandbox = match create(runtime, env, 1) {
+            Ok(sandbox) => sandbox,
+            Err(e) => {
+                result.failures.push(format!("{runtime}: {e:#}"));
+                bar.inc(options.workers.len() as u64);
+                continue;
+            }
+        };
+        for &workers in &options.workers {
+            bar.set_message(format!("{runtime} × {workers}"));
+            let series = Series {
+                suite: "mem",
+                runtime,
+                workload: "hold",
+                workers,
+            };
+            match sandbox.hold(workers).and_then(|held| measure(held, &series)) {
+                Ok(records) => result.records.extend(records),
+                Err(e) => result.failures.push(format!("{runtime} with {workers} workers: {e:#}")),
+            }
+            bar.inc(1);
+        }
+    }
+    bar.finish_and_clear();
+    result.summary = summary(&result.records, &options.runtimes);
+    result
+}
+
+fn measure(mut held: Box<dyn Held>, series: &Series) -> Result<Vec<Record>> {
+    let started = Instant::now();
+    let mut peak = Memory::default();
+    let deadline = started + ready_timeout(series.workers);
+    while !held.poll_ready()? {
+        let now = memory_of(&held.accounted_pids());
+        peak.pss = peak.pss.max(now.pss);
+        peak.rss = peak.rss.max(now.rss);
+        if Instant::now() > deadline {
+            bail!(
+                "the workers were not all ready after {:?} (the held workers were killed)",
+                ready_timeout(series.workers)
+            );
+        }
+        std::thread::sleep(SAMPLE_EVERY);
+    }
+    let ready = started.elapsed();
+    let pids = held.accounted_pids();
+    let steady = memory_of(&pids);
+    let cpu = process_tree_cpu(&pids);
+    let io = process_io(&pids);
+    held.release()?;
+    let sample = |metric: &str, value: f64, unit: &str| series.record(Some(0), metric, value, unit);
+    Ok(vec![
+        sample("pss_bytes", steady.pss as f64, "bytes"),
+        sample("rss_bytes", steady.rss as f64, "bytes"),
+        sample("uss_bytes", steady.uss as f64, "bytes"),
+        sample("peak_pss_bytes", peak.pss.max(steady.pss) as f64, "bytes"),
+        sample("peak_rss_bytes", peak.rss.max(steady.rss) as f64, "bytes"),
+        sample("processes", steady.processes as f64, "processes"),
+        sample("ready_ns", ready.as_nanos() as f64, "ns"),
+        sample("cpu_ns", cpu.total().as_nanos() as f64, "ns"),
+        sample("disk_read_bytes", io.read as f64, "bytes"),
+        sample("disk_write_bytes", io.write as f64, "bytes"),
+    ])
+}
+
+/// Per runtime: the footprint at each worker count, and the fitted per-worker
+/// (slope) and base (intercept) cost.
+pub fn summary(records: &[Record], runtimes: &[&str]) -> String {
+    let mut out = String::from("## Memory footprint (`hold`)\n\n");
+    let mut fits = Table::new(&[
+        "runtime", "metric", "per worker (slope)", "base (intercept)", "R²", "worker counts",
+    ]);
+    let mut levels = Table::new(&["runtime", "workers", "PSS", "RSS", "USS", "peak PSS", "ready in"]);
+    for &runtime in runtimes {
+        let mut counts: Vec<u64> = records
+            .iter()
+            .filter(|r| r.runtime == runtime && r.metric == "pss_bytes")
+            .map(|r| r.workers)
+            .collect();
+        counts.sort_unstable();
+        for &w in &counts {
+            let get = |m| values(records, runtime, w, m).next().unwrap_or(0.0);
+            levels.row(vec![
+                runtime.into(),
+                w.to_string(),
+                format_bytes(get("pss_bytes")),
+                format_bytes(get("rss_bytes")),
+                format_bytes(get("uss_bytes")),
+                format_bytes(get("peak_pss_bytes")),
+                isobench_report::table::format_ns(get("ready_ns")),
+            ]);
+        }
+        for (metric, label) in METRICS {
+            let points: Vec<(f64, f64)> = counts
+                .iter()
+                .filter_map(|&w| Some((w as f64, values(records, runtime, w, metric).next()?)))
+                .collect();
+            if let Some(line) = least_squares(&points) {
+                fits.row(vec![
+                    runtime.into(),
+                    label.into(),
+                    format_bytes(line.slope),
+                    format_bytes(line.intercept),
+                    format!("{:.4}", line.r_squared),
+                    counts.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(","),
+                ]);
+            }
+        }
+    }
+    if !levels.is_empty() {
+        out += &levels.to_markdown();
+        out += "\n";
+    }
+    if !fits.is_empty() {
+        out += "### Per-worker and base cost (least squares over the worker counts)\n\n";
+        out += &fits.to_markdown();
+        out += "\n";
+    }
+    out
+}
+
+/// Rows of Faasm's `runtime-bench-mem.csv`.
+pub fn faasm_rows(records: &[Record]) -> Vec<MemRow> {
+    records
+        .iter()
+        .filter_map(|r| {
+            let measure = METRICS.iter().find(|(m, _)| *m == r.metric)?.1;
+            Some(MemRow {
+                runtime: r.runtime.clone(),
+                measure,
+                value: r.value,
+                workers: r.workers,
+            })
+        })
+        .collect()
+}
