@@ -23,7 +23,8 @@ int main(int argc, char **argv) {
     size_t bytes = (size_t)atol(argv[1]) << 20;
     long page = 4096;
     if (argc < 3) {
-        char *heap = malloc(bytes ? bytes : 1);
+        /* volatile: the writes are the point, they must not be optimised away */
+        volatile char *heap = malloc(bytes ? bytes : 1);
         if (!heap) {
             fprintf(stderr, "touch: cannot allocate %zu bytes\n", bytes);
             return 1;

@@ -6,7 +6,11 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 #[derive(Parser)]
-#[command(name = "isobench", version, about = "Measures what isolation costs a serverless function")]
+#[command(
+    name = "isobench",
+    version,
+    about = "Measures what isolation costs a serverless function"
+)]
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
@@ -144,7 +148,10 @@ fn positive_count(text: &str) -> Result<usize, String> {
 }
 
 fn counts(list: &str) -> Result<Counts, String> {
-    list.split(',').map(count).collect::<Result<_, _>>().map(Counts)
+    list.split(',')
+        .map(count)
+        .collect::<Result<_, _>>()
+        .map(Counts)
 }
 
 fn positive_counts(list: &str) -> Result<Counts, String> {

@@ -58,7 +58,10 @@ fn run(cli: Cli) -> Result<()> {
                 iterations: args.iterations,
                 warmup: 10,
             };
-            eprintln!("isobench run: cold starts ({} iterations), then footprint", args.iterations);
+            eprintln!(
+                "isobench run: cold starts ({} iterations), then footprint",
+                args.iterations
+            );
             let result = time::run(&env, &time_options, &mut counters);
             output.time(&result)?;
             let mem_options = mem::MemOptions {
@@ -127,7 +130,11 @@ fn codegen(faaslet: &FaasletArgs) -> Result<()> {
             Flavour::Reactor => runtime.load_snapshot(&path)?,
             _ => runtime.load_command(&path)?,
         };
-        println!("{:>9}  {}", format!("{outcome:?}").to_lowercase(), path.display());
+        println!(
+            "{:>9}  {}",
+            format!("{outcome:?}").to_lowercase(),
+            path.display()
+        );
     }
     Ok(())
 }

@@ -29,7 +29,10 @@ impl Output {
         check_writable(&dir)?;
         let mut versions = BTreeMap::new();
         versions.insert("isobench".into(), env!("CARGO_PKG_VERSION").into());
-        versions.insert("wasmtime".into(), isobench_faaslet::wasmtime_version().into());
+        versions.insert(
+            "wasmtime".into(),
+            isobench_faaslet::wasmtime_version().into(),
+        );
         versions.insert("rustc".into(), env!("ISOBENCH_RUSTC_VERSION").into());
         let flags = guests.flags()?;
         versions.insert("clang".into(), flags.compiler.clone());
@@ -127,8 +130,12 @@ impl Output {
 
 fn check_writable(dir: &Path) -> Result<()> {
     let advice = "choose a directory you can write to with --out";
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("cannot create the results directory {}: {advice}", dir.display()))?;
+    std::fs::create_dir_all(dir).with_context(|| {
+        format!(
+            "cannot create the results directory {}: {advice}",
+            dir.display()
+        )
+    })?;
     let probe = dir.join(".isobench-write-test");
     std::fs::write(&probe, b"")
         .with_context(|| format!("cannot write into {}: {advice}", dir.display()))?;
@@ -152,7 +159,11 @@ fn utc_timestamp() -> String {
     let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
     let month_index = (5 * day_of_year + 2) / 153;
     let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 { month_index + 3 } else { month_index - 9 };
+    let month = if month_index < 10 {
+        month_index + 3
+    } else {
+        month_index - 9
+    };
     let year = year_of_era + era * 400 + i64::from(month <= 2);
     format!(
         "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",

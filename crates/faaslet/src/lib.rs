@@ -112,7 +112,10 @@ impl Runtime {
     pub fn load_snapshot(&self, reactor_path: &Path) -> Result<(Function, CacheOutcome)> {
         let wasm = read_wasm(reactor_path)?;
         let snapshot = self.snapshot_bytes(&wasm).with_context(|| {
-            format!("taking the initialisation snapshot of {}", reactor_path.display())
+            format!(
+                "taking the initialisation snapshot of {}",
+                reactor_path.display()
+            )
         })?;
         self.link(reactor_path, &snapshot, Entry::Snapshot)
     }
@@ -295,9 +298,7 @@ impl Function {
         }
         if let Some(dir) = &call.preopen {
             wasi.preopened_dir(dir, "/", FsPerms::ReadWrite)
-                .map_err(|e| {
-                    FaasletError::Setup(format!("preopening {}: {e}", dir.display()))
-                })?;
+                .map_err(|e| FaasletError::Setup(format!("preopening {}: {e}", dir.display())))?;
         }
         let state = GuestState {
             wasi: wasi.build_p1(),

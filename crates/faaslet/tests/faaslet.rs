@@ -52,10 +52,21 @@ fn a_faaslet_sees_only_its_preopened_directory() {
     };
     let outcome = escape.run(&call).unwrap();
     let report = String::from_utf8_lossy(&outcome.stdout);
-    assert_eq!(outcome.exit_code, 1, "exactly one path should be readable:\n{report}");
+    assert_eq!(
+        outcome.exit_code, 1,
+        "exactly one path should be readable:\n{report}"
+    );
     assert!(report.contains("read /inside.txt"), "{report}");
-    for denied in ["../secret.txt", "/../secret.txt", &host_passwd_like, "/etc/hostname"] {
-        assert!(report.contains(&format!("denied {denied}:")), "{denied} leaked:\n{report}");
+    for denied in [
+        "../secret.txt",
+        "/../secret.txt",
+        &host_passwd_like,
+        "/etc/hostname",
+    ] {
+        assert!(
+            report.contains(&format!("denied {denied}:")),
+            "{denied} leaked:\n{report}"
+        );
     }
 }
 
@@ -121,7 +132,10 @@ fn hold_waits_at_the_gate_until_released() {
         std::thread::sleep(Duration::from_millis(1));
     }
     std::thread::sleep(Duration::from_millis(50));
-    assert!(workers.iter().all(|w| !w.is_finished()), "a worker left before release");
+    assert!(
+        workers.iter().all(|w| !w.is_finished()),
+        "a worker left before release"
+    );
     gate.release();
     for worker in workers {
         let outcome = worker.join().unwrap().unwrap();
@@ -143,7 +157,10 @@ fn a_snapshot_restores_the_initialised_guest_and_runs_main() {
             ..Call::default()
         })
         .unwrap();
-    assert_eq!((outcome.exit_code, &outcome.stdout[..]), (0, &b"ready\n"[..]));
+    assert_eq!(
+        (outcome.exit_code, &outcome.stdout[..]),
+        (0, &b"ready\n"[..])
+    );
     let (_, second) = rt.load_snapshot(&reactor).unwrap();
     assert_eq!(second, CacheOutcome::Hit);
 }
@@ -161,7 +178,10 @@ fn the_code_cache_never_serves_a_stale_entry() {
     changed.extend_from_slice(&[0, 6, 5, b'x', b'-', b'i', b'd', b'1']);
     let changed_path = cache.path().join("changed.wasm");
     std::fs::write(&changed_path, &changed).unwrap();
-    assert_eq!(rt.load_command(&changed_path).unwrap().1, CacheOutcome::Compiled);
+    assert_eq!(
+        rt.load_command(&changed_path).unwrap().1,
+        CacheOutcome::Compiled
+    );
 
     // A corrupt entry is refused by wasmtime and replaced.
     let entry = rt.cache().entry_path(&std::fs::read(&noop).unwrap());
@@ -177,7 +197,10 @@ fn the_code_cache_never_serves_a_stale_entry() {
         time_limit: Duration::from_secs(10),
         cache_dir: cache.path().to_path_buf(),
     });
-    assert_eq!(other.unwrap().cache().entry_path(b"x"), rt.cache().entry_path(b"x"));
+    assert_eq!(
+        other.unwrap().cache().entry_path(b"x"),
+        rt.cache().entry_path(b"x")
+    );
 }
 
 #[test]
@@ -186,7 +209,10 @@ fn an_invalid_module_is_refused_with_a_clear_error() {
     let rt = runtime(&cache, 64 << 20, Duration::from_secs(10));
     let bogus = cache.path().join("bogus.wasm");
     std::fs::write(&bogus, b"\0asm but not really").unwrap();
-    let error = rt.load_command(&bogus).err().expect("bogus.wasm must be refused");
+    let error = rt
+        .load_command(&bogus)
+        .err()
+        .expect("bogus.wasm must be refused");
     assert!(
         format!("{error:#}").contains("is not a valid WebAssembly module"),
         "{error:#}"

@@ -90,7 +90,10 @@ impl Guests {
         match flavour {
             Flavour::Native => self.out_dir.join("native").join(name),
             Flavour::Wasm => self.out_dir.join("wasm").join(format!("{name}.wasm")),
-            Flavour::Reactor => self.out_dir.join("wasm").join(format!("{name}.reactor.wasm")),
+            Flavour::Reactor => self
+                .out_dir
+                .join("wasm")
+                .join(format!("{name}.reactor.wasm")),
         }
     }
 
@@ -98,9 +101,7 @@ impl Guests {
     pub fn wasm_outputs(&self) -> Vec<(PathBuf, Flavour)> {
         GUESTS
             .iter()
-            .flat_map(|name| {
-                [Flavour::Wasm, Flavour::Reactor].map(|f| (self.path(name, f), f))
-            })
+            .flat_map(|name| [Flavour::Wasm, Flavour::Reactor].map(|f| (self.path(name, f), f)))
             .collect()
     }
 
@@ -159,7 +160,11 @@ fn stamp(sources: &[PathBuf], flags: &[&str], compiler: &str) -> Result<String> 
     }
     hasher.update(flags.join(" "));
     hasher.update(compiler);
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    Ok(hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect())
 }
 
 fn compile(sources: &[PathBuf], flags: &[&str], output: &Path) -> Result<()> {
@@ -217,7 +222,9 @@ pub fn check_toolchain() -> Result<()> {
     }
     let libc = ask(&["--target=wasm32-wasi", "-print-file-name=libc.a"]);
     if !Path::new(&libc).is_absolute() {
-        bail!(missing("the WASI C library (package wasi-libc) is not installed"));
+        bail!(missing(
+            "the WASI C library (package wasi-libc) is not installed"
+        ));
     }
     let builtins = ask(&["--target=wasm32-wasi", "-print-libgcc-file-name"]);
     if !Path::new(&builtins).exists() {

@@ -40,8 +40,7 @@ fn rusage(who: libc::c_int) -> CpuTime {
     // SAFETY: getrusage only writes into the zeroed struct we pass.
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
     unsafe { libc::getrusage(who, &mut usage) };
-    let to_duration =
-        |t: libc::timeval| Duration::new(t.tv_sec as u64, (t.tv_usec as u32) * 1000);
+    let to_duration = |t: libc::timeval| Duration::new(t.tv_sec as u64, (t.tv_usec as u32) * 1000);
     CpuTime {
         user: to_duration(usage.ru_utime),
         system: to_duration(usage.ru_stime),
@@ -55,7 +54,10 @@ fn ticks_to_duration(ticks: u64) -> Duration {
 /// CPU time so far of the live processes in `pids` (clock-tick resolution).
 pub fn process_tree_cpu(pids: &[i32]) -> CpuTime {
     let mut total = CpuTime::default();
-    for stat in pids.iter().filter_map(|&p| Process::new(p).ok()?.stat().ok()) {
+    for stat in pids
+        .iter()
+        .filter_map(|&p| Process::new(p).ok()?.stat().ok())
+    {
         total.user += ticks_to_duration(stat.utime);
         total.system += ticks_to_duration(stat.stime);
     }

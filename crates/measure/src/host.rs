@@ -1,6 +1,6 @@
 //! The host fingerprint recorded with every run.
 
-use procfs::{Current, CpuInfo, Meminfo};
+use procfs::{CpuInfo, Current, Meminfo};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]

@@ -14,8 +14,8 @@ mod perf;
 mod set;
 
 pub use cpu::{process_tree_cpu, system_cpu, CpuTime};
-pub use host::{host, Host};
 pub use disk::{block_devices, process_io, IoBytes};
+pub use host::{host, Host};
 pub use memory::{memory_of, Memory};
 pub use perf::{HardwareCounters, HardwareCounts};
 pub use set::{descendants, processes_named};

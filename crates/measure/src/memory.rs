@@ -49,11 +49,7 @@ fn process_memory(pid: i32) -> Option<Memory> {
 }
 
 fn sum_fields(maps: &MemoryMaps) -> Memory {
-    let field = |name: &str| -> u64 {
-        maps.iter()
-            .filter_map(|m| m.extension.map.get(name))
-            .sum()
-    };
+    let field = |name: &str| -> u64 { maps.iter().filter_map(|m| m.extension.map.get(name)).sum() };
     Memory {
         pss: field("Pss"),
         rss: field("Rss"),

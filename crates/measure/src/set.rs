@@ -16,7 +16,12 @@ pub fn descendants(root: i32) -> Vec<i32> {
     let mut next = 0;
     while next < set.len() {
         let parent = set[next];
-        set.extend(parents.iter().filter(|(_, p)| *p == parent).map(|(c, _)| *c));
+        set.extend(
+            parents
+                .iter()
+                .filter(|(_, p)| *p == parent)
+                .map(|(c, _)| *c),
+        );
         next += 1;
     }
     set

@@ -93,7 +93,10 @@ fn descendants_finds_children_and_grandchildren() {
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    Command::new("pkill").args(["-P", &root.to_string()]).status().ok();
+    Command::new("pkill")
+        .args(["-P", &root.to_string()])
+        .status()
+        .ok();
     shell.kill().ok();
     shell.wait().ok();
     assert_eq!(found.len(), 3, "the shell and its two sleeps: {found:?}");

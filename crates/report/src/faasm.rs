@@ -45,32 +45,40 @@ pub fn faasm_runtime_name(runtime: &str, workers: u64) -> String {
 }
 
 pub fn write_time(path: &Path, rows: &[TimeRow]) -> Result<()> {
-    write(path, TIME_HEADER, rows.iter().map(|r| {
-        [
-            r.runtime.clone(),
-            r.measure.to_string(),
-            r.total.to_string(),
-            r.iterations.to_string(),
-            (r.total / r.iterations as f64).to_string(),
-        ]
-    }))
+    write(
+        path,
+        TIME_HEADER,
+        rows.iter().map(|r| {
+            [
+                r.runtime.clone(),
+                r.measure.to_string(),
+                r.total.to_string(),
+                r.iterations.to_string(),
+                (r.total / r.iterations as f64).to_string(),
+            ]
+        }),
+    )
 }
 
 pub fn write_mem(path: &Path, rows: &[MemRow]) -> Result<()> {
-    write(path, MEM_HEADER, rows.iter().map(|r| {
-        let per_worker = if r.workers == 0 {
-            String::new()
-        } else {
-            (r.value / r.workers as f64).to_string()
-        };
-        [
-            r.runtime.clone(),
-            r.measure.to_string(),
-            r.value.to_string(),
-            r.workers.to_string(),
-            per_worker,
-        ]
-    }))
+    write(
+        path,
+        MEM_HEADER,
+        rows.iter().map(|r| {
+            let per_worker = if r.workers == 0 {
+                String::new()
+            } else {
+                (r.value / r.workers as f64).to_string()
+            };
+            [
+                r.runtime.clone(),
+                r.measure.to_string(),
+                r.value.to_string(),
+                r.workers.to_string(),
+                per_worker,
+            ]
+        }),
+    )
 }
 
 fn write(path: &Path, header: [&str; 5], rows: impl Iterator<Item = [String; 5]>) -> Result<()> {

@@ -104,7 +104,11 @@ pub fn least_squares(points: &[(f64, f64)]) -> Option<Line> {
         return None;
     }
     let slope = sxy / sxx;
-    let r_squared = if syy == 0.0 { 1.0 } else { sxy * sxy / (sxx * syy) };
+    let r_squared = if syy == 0.0 {
+        1.0
+    } else {
+        sxy * sxy / (sxx * syy)
+    };
     Some(Line {
         slope,
         intercept: mean_y - slope * mean_x,

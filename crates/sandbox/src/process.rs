@@ -4,8 +4,8 @@
 use crate::{Batch, Env, Held, Sandbox};
 use anyhow::{bail, Context, Result};
 use isobench_guests::Flavour;
-use std::os::fd::{AsRawFd, FromRawFd};
 use std::io::{BufRead, BufReader};
+use std::os::fd::{AsRawFd, FromRawFd};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -135,7 +135,8 @@ impl Sandbox for Process {
                 .spawn()
                 .with_context(|| format!("starting {}", self.hold.display()))?;
             stdouts.push(child.stdout.take().expect("stdout is piped"));
-            held.stdins.push(child.stdin.take().expect("stdin is piped"));
+            held.stdins
+                .push(child.stdin.take().expect("stdin is piped"));
             held.children.push(child);
         }
         let ready = held.ready.clone();

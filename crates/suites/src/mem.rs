@@ -29,7 +29,11 @@ fn ready_timeout(workers: usize) -> Duration {
     Duration::from_secs(60) + Duration::from_millis(20) * workers as u32
 }
 
-const METRICS: [(&str, &str); 3] = [("pss_bytes", "PSS"), ("rss_bytes", "RSS"), ("uss_bytes", "USS")];
+const METRICS: [(&str, &str); 3] = [
+    ("pss_bytes", "PSS"),
+    ("rss_bytes", "RSS"),
+    ("uss_bytes", "USS"),
+];
 
 pub fn run(env: &Env, options: &MemOptions) -> SuiteResult {
     let mut result = SuiteResult::default();
@@ -53,9 +57,14 @@ pub fn run(env: &Env, options: &MemOptions) -> SuiteResult {
                 workload: "hold",
                 workers,
             };
-            match sandbox.hold(workers).and_then(|held| measure(held, &series)) {
+            match sandbox
+                .hold(workers)
+                .and_then(|held| measure(held, &series))
+            {
                 Ok(records) => result.records.extend(records),
-                Err(e) => result.failures.push(format!("{runtime} with {workers} workers: {e:#}")),
+                Err(e) => result
+                    .failures
+                    .push(format!("{runtime} with {workers} workers: {e:#}")),
             }
             bar.inc(1);
         }
@@ -107,9 +116,16 @@ fn measure(mut held: Box<dyn Held>, series: &Series) -> Result<Vec<Record>> {
 pub fn summary(records: &[Record], runtimes: &[&str]) -> String {
     let mut out = String::from("## Memory footprint (`hold`)\n\n");
     let mut fits = Table::new(&[
-        "runtime", "metric", "per worker (slope)", "base (intercept)", "R²", "worker counts",
+        "runtime",
+        "metric",
+        "per worker (slope)",
+        "base (intercept)",
+        "R²",
+        "worker counts",
     ]);
-    let mut levels = Table::new(&["runtime", "workers", "PSS", "RSS", "USS", "peak PSS", "ready in"]);
+    let mut levels = Table::new(&[
+        "runtime", "workers", "PSS", "RSS", "USS", "peak PSS", "ready in",
+    ]);
     for &runtime in runtimes {
         let mut counts: Vec<u64> = records
             .iter()
@@ -141,7 +157,11 @@ pub fn summary(records: &[Record], runtimes: &[&str]) -> String {
                     format_bytes(line.slope),
                     format_bytes(line.intercept),
                     format!("{:.4}", line.r_squared),
-                    counts.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(","),
+                    counts
+                        .iter()
+                        .map(|c| c.to_string())
+                        .collect::<Vec<_>>()
+                        .join(","),
                 ]);
             }
         }

@@ -25,10 +25,15 @@ pub struct TimeOptions {
 /// A configuration is abandoned after this many failed starts.
 const MAX_FAILURES: usize = 10;
 
-pub fn run(env: &Env, options: &TimeOptions, counters: &mut Option<HardwareCounters>) -> SuiteResult {
+pub fn run(
+    env: &Env,
+    options: &TimeOptions,
+    counters: &mut Option<HardwareCounters>,
+) -> SuiteResult {
     let mut result = SuiteResult::default();
     let max_workers = options.workers.iter().copied().max().unwrap_or(1);
-    let bar = progress((options.runtimes.len() * options.workers.len() * options.iterations) as u64);
+    let bar =
+        progress((options.runtimes.len() * options.workers.len() * options.iterations) as u64);
     for &runtime in &options.runtimes {
         bar.set_message(format!("{runtime}: preparing"));
         let sandbox = match create(runtime, env, max_workers) {
@@ -48,7 +53,9 @@ pub fn run(env: &Env, options: &TimeOptions, counters: &mut Option<HardwareCount
                 workers,
             };
             if let Err(e) = measure(&*sandbox, &series, options, counters, &bar, &mut result) {
-                result.failures.push(format!("{runtime} with {workers} workers: {e:#}"));
+                result
+                    .failures
+                    .push(format!("{runtime} with {workers} workers: {e:#}"));
             }
         }
     }
@@ -97,7 +104,11 @@ fn measure(
         bar.inc(1);
         if failures.len() >= MAX_FAILURES {
             bar.inc(options.iterations as u64 - iteration - 1);
-            anyhow::bail!("{} starts failed, the first: {}", failures.len(), failures[0]);
+            anyhow::bail!(
+                "{} starts failed, the first: {}",
+                failures.len(),
+                failures[0]
+            );
         }
     }
     let elapsed = started.elapsed();
@@ -118,7 +129,9 @@ fn measure(
         total("block_read_bytes", block.read as f64, "bytes"),
         total("block_write_bytes", block.write as f64, "bytes"),
     ]);
-    if let (Some(before), Some(after)) = (counts_before, counters.as_mut().and_then(|c| c.read().ok())) {
+    if let (Some(before), Some(after)) =
+        (counts_before, counters.as_mut().and_then(|c| c.read().ok()))
+    {
         result.records.extend([
             total("cycles", (after.cycles - before.cycles) as f64, "cycles"),
             total(
@@ -146,13 +159,23 @@ fn measure(
 pub fn summary(records: &[Record], runtimes: &[&str], workers: &[usize]) -> String {
     let mut out = String::from("## Cold start (`noop`)\n\n");
     for &w in workers {
-        let reference = summarize(&values(records, "thread", w as u64, "cold_start_ns").collect::<Vec<_>>());
+        let reference =
+            summarize(&values(records, "thread", w as u64, "cold_start_ns").collect::<Vec<_>>());
         let mut table = Table::new(&[
-            "runtime", "n", "median", "95% CI", "mean ± σ", "min … max", "outliers", "× thread",
+            "runtime",
+            "n",
+            "median",
+            "95% CI",
+            "mean ± σ",
+            "min … max",
+            "outliers",
+            "× thread",
         ]);
         for &runtime in runtimes {
             let samples: Vec<f64> = values(records, runtime, w as u64, "cold_start_ns").collect();
-            let Some(s) = summarize(&samples) else { continue };
+            let Some(s) = summarize(&samples) else {
+                continue;
+            };
             let ratio = reference
                 .map(|r| format!("{:.2}", s.median / r.median))
                 .unwrap_or_else(|| "–".into());
@@ -168,7 +191,10 @@ pub fn summary(records: &[Record], runtimes: &[&str], workers: &[usize]) -> Stri
             ]);
         }
         if !table.is_empty() {
-            out += &format!("### {w} concurrent worker{}\n\n", if w == 1 { "" } else { "s" });
+            out += &format!(
+                "### {w} concurrent worker{}\n\n",
+                if w == 1 { "" } else { "s" }
+            );
             out += &table.to_markdown();
             out += "\n";
         }
@@ -180,7 +206,12 @@ pub fn summary(records: &[Record], runtimes: &[&str], workers: &[usize]) -> Stri
 /// CPU and I/O per cold start, from the totals over each configuration.
 fn resource_table(records: &[Record], runtimes: &[&str], workers: &[usize]) -> String {
     let mut table = Table::new(&[
-        "runtime", "workers", "CPU / start", "system CPU / start", "disk write", "block write",
+        "runtime",
+        "workers",
+        "CPU / start",
+        "system CPU / start",
+        "disk write",
+        "block write",
     ]);
     for &runtime in runtimes {
         for &w in workers {
