@@ -19,6 +19,10 @@ use std::time::Duration;
 pub fn serve(env: &Env, runtime: &str, workers: usize) -> Result<()> {
     let worker = thread_worker(runtime, env, workers)?;
     let mut stdout = std::io::stdout();
+    if let Err(e) = check_mapping_limit(workers * worker.mappings_per_worker()) {
+        writeln!(stdout, "failed: {e:#}")?;
+        return Err(e);
+    }
     let mut held = match HeldThreads::start(worker, workers) {
         Ok(held) => held,
         Err(e) => {
@@ -43,6 +47,27 @@ pub fn serve(env: &Env, runtime: &str, workers: usize) -> Result<()> {
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     held.finish()
+}
+
+/// Mappings the host needs besides its workers' (the binary, libraries, the
+/// engine and its instance pool).
+const BASE_MAPPINGS: usize = 2_000;
+
+/// Refuses, before any thread starts, a worker count that would run out of
+/// memory mappings; past the limit threads fail in ways that abort the host.
+fn check_mapping_limit(worker_mappings: usize) -> Result<()> {
+    let limit: usize = std::fs::read_to_string("/proc/sys/vm/max_map_count")
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(usize::MAX);
+    let needed = BASE_MAPPINGS + worker_mappings;
+    if needed > limit {
+        bail!(
+            "these workers need about {needed} memory mappings but vm.max_map_count is {limit}: \
+             raise it with `sysctl -w vm.max_map_count=262144` (scripts/setup does this)"
+        );
+    }
+    Ok(())
 }
 
 /// The harness's handle on a host process.
@@ -124,7 +149,12 @@ impl Held for HostProcess {
             Err(TryRecvError::Empty) => Ok(false),
             Err(TryRecvError::Disconnected) => {
                 let status = self.child.wait()?;
-                bail!("the host process exited ({status}) before its workers were ready")
+                let stderr = self.stderr.take().map(|h| h.join().unwrap_or_default());
+                let last_line = stderr.as_deref().unwrap_or("").trim().lines().last();
+                bail!(
+                    "the host process exited ({status}) before its workers were ready: {}",
+                    last_line.unwrap_or("it printed nothing")
+                )
             }
         }
     }

@@ -61,6 +61,12 @@ pub trait ThreadWorker: Send + Sync + 'static {
     fn noop(&self) -> Result<(), String>;
     /// Runs the `hold` guest on the calling thread until `gate` is released.
     fn hold(&self, gate: &Arc<ReleaseGate>) -> Result<(), String>;
+
+    /// Memory mappings one held worker needs at most: its stack and guard
+    /// page, and the alternate signal stack Rust gives every thread.
+    fn mappings_per_worker(&self) -> usize {
+        4
+    }
 }
 
 /// What runtimes need from their surroundings.
