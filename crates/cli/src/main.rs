@@ -24,6 +24,9 @@ fn main() {
 
 fn run(cli: Cli) -> Result<()> {
     raise_open_file_limit();
+    // SAFETY: restoring the default action for SIGPIPE, before any thread
+    // starts, so that `isobench ... | head` ends quietly like other tools.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     match cli.command {
         Command::Time(args) => {
             let (env, mut output) = prepare(&args.common)?;

@@ -189,6 +189,8 @@ fn engine_config(config: &RuntimeConfig) -> Config {
     pool.total_core_instances(config.max_instances)
         .total_memories(config.max_instances)
         .total_tables(config.max_instances)
+        // Faaslets run synchronously on their own threads: no fiber stacks.
+        .total_stacks(0)
         .max_memory_size(config.memory_cap as usize);
     let mut engine_config = Config::new();
     engine_config
