@@ -22,6 +22,7 @@
 
 mod cache;
 mod gate;
+mod signal_stack;
 mod snapshot;
 
 pub use cache::{CacheOutcome, CodegenCache};
@@ -288,6 +289,7 @@ impl Function {
 
     /// One Faaslet: a fresh instance on the calling thread, run to completion.
     pub fn run(&self, call: &Call) -> Result<Outcome, FaasletError> {
+        signal_stack::ensure_installed();
         let stdout = MemoryOutputPipe::new(OUTPUT_CAPTURE_BYTES);
         let stderr = MemoryOutputPipe::new(OUTPUT_CAPTURE_BYTES);
         let mut wasi = WasiCtxBuilder::new();
