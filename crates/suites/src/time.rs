@@ -1,19 +1,23 @@
-//! `time`: cold-start latency. For each runtime and worker count W, run
-//! `iterations` batches of W concurrent cold starts of `noop` (after
-//! `warmup` unrecorded ones) and keep every start as a sample. CPU, disk I/O
-//! and hardware counters are read around all batches of a configuration and
-//! kept as totals.
+//! `time`: cold-start latency. For each worker count W, every runtime runs
+//! `iterations` batches of W concurrent cold starts of `noop` (after `warmup`
+//! unrecorded ones), and every start is kept as a sample. The runtimes take
+//! turns in blocks of consecutive batches ([`ROUNDS`] blocks each, in a
+//! rotating order), so that a machine whose speed drifts during the run (as
+//! shared VMs do) shifts them all alike rather than whichever ran last.
+//! CPU, disk I/O and hardware counters are read around each block, not each
+//! batch: reading `/proc` between batches would itself slow the next start.
 
 use crate::{progress, Series, SuiteResult};
-use anyhow::Result;
-use isobench_measure::{block_devices, process_io, system_cpu, CpuTime, HardwareCounters};
+use isobench_measure::{
+    block_devices, process_io, system_cpu, CpuTime, HardwareCounters, HardwareCounts, IoBytes,
+};
 use isobench_report::faasm::{faasm_runtime_name, TimeRow};
 use isobench_report::record::values;
 use isobench_report::stats::summarize;
 use isobench_report::table::{format_ns, Table};
 use isobench_report::Record;
 use isobench_sandbox::{create, Env, Sandbox};
-use std::time::Instant;
+use std::time::Duration;
 
 pub struct TimeOptions {
     pub runtimes: Vec<&'static str>,
@@ -21,6 +25,9 @@ pub struct TimeOptions {
     pub iterations: usize,
     pub warmup: usize,
 }
+
+/// How many blocks each configuration's batches are split into.
+const ROUNDS: usize = 10;
 
 /// A configuration is abandoned after this many failed starts.
 const MAX_FAILURES: usize = 10;
@@ -34,29 +41,42 @@ pub fn run(
     let max_workers = options.workers.iter().copied().max().unwrap_or(1);
     let bar =
         progress((options.runtimes.len() * options.workers.len() * options.iterations) as u64);
+    let mut sandboxes = Vec::new();
     for &runtime in &options.runtimes {
-        bar.set_message(format!("{runtime}: preparing"));
-        let sandbox = match create(runtime, env, max_workers) {
-            Ok(sandbox) => sandbox,
+        bar.set_message(format!("preparing {runtime}"));
+        match create(runtime, env, max_workers) {
+            Ok(sandbox) => sandboxes.push(sandbox),
             Err(e) => {
                 result.failures.push(format!("{runtime}: {e:#}"));
                 bar.inc((options.workers.len() * options.iterations) as u64);
-                continue;
             }
-        };
-        for &workers in &options.workers {
-            bar.set_message(format!("{runtime} × {workers}"));
-            let series = Series {
-                suite: "time",
-                runtime,
-                workload: "noop",
-                workers,
-            };
-            if let Err(e) = measure(&*sandbox, &series, options, counters, &bar, &mut result) {
-                result
-                    .failures
-                    .push(format!("{runtime} with {workers} workers: {e:#}"));
+        }
+    }
+    for &workers in &options.workers {
+        bar.set_message(format!("{workers} worker(s)"));
+        let mut configs: Vec<Config> = sandboxes
+            .iter()
+            .map(|sandbox| Config::new(&**sandbox, workers))
+            .collect();
+        for _ in 0..options.warmup {
+            for config in configs.iter_mut() {
+                config.warm_up();
             }
+        }
+        let rounds = ROUNDS.min(options.iterations);
+        let count = configs.len();
+        for round in 0..rounds {
+            // Iterations [first, end) of every configuration run in this round.
+            let first = options.iterations * round / rounds;
+            let end = options.iterations * (round + 1) / rounds;
+            for turn in 0..count {
+                let config = &mut configs[(round + turn) % count];
+                config.measure(first..end, counters, &mut result.records);
+                bar.inc((end - first) as u64);
+            }
+        }
+        for config in configs {
+            config.finish(options.iterations, &mut result);
         }
     }
     bar.finish_and_clear();
@@ -64,94 +84,182 @@ pub fn run(
     result
 }
 
-fn measure(
-    sandbox: &dyn Sandbox,
-    series: &Series,
-    options: &TimeOptions,
-    counters: &mut Option<HardwareCounters>,
-    bar: &indicatif::ProgressBar,
-    result: &mut SuiteResult,
-) -> Result<()> {
-    for _ in 0..options.warmup {
-        sandbox.cold_starts(series.workers)?;
+/// One runtime at one worker count, while its batches are being measured.
+struct Config<'a> {
+    sandbox: &'a dyn Sandbox,
+    workers: usize,
+    totals: Totals,
+    failures: Vec<String>,
+    /// Set when the configuration stopped early; its remaining batches are skipped.
+    abandoned: Option<String>,
+}
+
+/// Resource use summed over a configuration's batches.
+#[derive(Default)]
+struct Totals {
+    elapsed: Duration,
+    cpu: Duration,
+    system_cpu: Duration,
+    io: IoBytes,
+    block: IoBytes,
+    counts: Option<HardwareCounts>,
+}
+
+/// What the resource counters read at one moment.
+struct Reading {
+    cpu: CpuTime,
+    system_cpu: Duration,
+    io: IoBytes,
+    block: IoBytes,
+    counts: Option<HardwareCounts>,
+}
+
+impl Reading {
+    fn now(counters: &mut Option<HardwareCounters>) -> Reading {
+        Reading {
+            cpu: CpuTime::harness_and_reaped_children(),
+            system_cpu: system_cpu(),
+            io: process_io(&[std::process::id() as i32]),
+            block: block_devices(),
+            counts: counters.as_mut().and_then(|c| c.read().ok()),
+        }
     }
-    let cpu_before = CpuTime::harness_and_reaped_children();
-    let system_before = system_cpu();
-    let io_before = process_io(&[std::process::id() as i32]);
-    let block_before = block_devices();
-    let counts_before = counters.as_mut().and_then(|c| c.read().ok());
-    let started = Instant::now();
-    let mut failures = Vec::new();
-    for iteration in 0..options.iterations as u64 {
-        let batch = sandbox.cold_starts(series.workers)?;
+}
+
+impl Totals {
+    fn add(&mut self, before: &Reading, after: &Reading) {
+        self.cpu += after.cpu.since(before.cpu).total();
+        self.system_cpu += after.system_cpu.saturating_sub(before.system_cpu);
+        let (io, block) = (after.io.since(before.io), after.block.since(before.block));
+        self.io.read += io.read;
+        self.io.write += io.write;
+        self.block.read += block.read;
+        self.block.write += block.write;
+        if let (Some(b), Some(a)) = (before.counts, after.counts) {
+            let counts = self.counts.get_or_insert(HardwareCounts {
+                cycles: 0,
+                instructions: 0,
+            });
+            counts.cycles += a.cycles - b.cycles;
+            counts.instructions += a.instructions - b.instructions;
+        }
+    }
+}
+
+impl<'a> Config<'a> {
+    fn new(sandbox: &'a dyn Sandbox, workers: usize) -> Self {
+        Config {
+            sandbox,
+            workers,
+            totals: Totals::default(),
+            failures: Vec::new(),
+            abandoned: None,
+        }
+    }
+
+    fn series(&self) -> Series<'static> {
+        Series {
+            suite: "time",
+            runtime: self.sandbox.name(),
+            workload: "noop",
+            workers: self.workers,
+        }
+    }
+
+    fn warm_up(&mut self) {
+        if self.abandoned.is_none() {
+            if let Err(e) = self.sandbox.cold_starts(self.workers) {
+                self.abandoned = Some(format!("{e:#}"));
+            }
+        }
+    }
+
+    /// Runs the given iterations back to back, reading the counters around them.
+    fn measure(
+        &mut self,
+        iterations: std::ops::Range<usize>,
+        counters: &mut Option<HardwareCounters>,
+        records: &mut Vec<Record>,
+    ) {
+        let before = Reading::now(counters);
+        for iteration in iterations {
+            if self.abandoned.is_some() {
+                break;
+            }
+            self.batch(iteration as u64, records);
+        }
+        let after = Reading::now(counters);
+        self.totals.add(&before, &after);
+    }
+
+    fn batch(&mut self, iteration: u64, records: &mut Vec<Record>) {
+        let batch = match self.sandbox.cold_starts(self.workers) {
+            Ok(batch) => batch,
+            Err(e) => {
+                self.abandoned = Some(format!("{e:#}"));
+                return;
+            }
+        };
+        self.totals.elapsed += batch.wall;
+        let series = self.series();
         for start in batch.starts {
             match start {
-                Ok(d) => result.records.push(series.record(
+                Ok(d) => records.push(series.record(
                     Some(iteration),
                     "cold_start_ns",
                     d.as_nanos() as f64,
                     "ns",
                 )),
-                Err(e) => failures.push(e),
+                Err(e) => self.failures.push(e),
             }
         }
-        result.records.push(series.record(
+        records.push(series.record(
             Some(iteration),
             "batch_wall_ns",
             batch.wall.as_nanos() as f64,
             "ns",
         ));
-        bar.inc(1);
-        if failures.len() >= MAX_FAILURES {
-            bar.inc(options.iterations as u64 - iteration - 1);
-            anyhow::bail!(
+        if self.failures.len() >= MAX_FAILURES {
+            self.abandoned = Some(format!(
                 "{} starts failed, the first: {}",
-                failures.len(),
-                failures[0]
-            );
+                self.failures.len(),
+                self.failures[0]
+            ));
         }
     }
-    let elapsed = started.elapsed();
-    let total = |metric: &str, value: f64, unit: &str| series.record(None, metric, value, unit);
-    let cpu = CpuTime::harness_and_reaped_children().since(cpu_before);
-    let io = process_io(&[std::process::id() as i32]).since(io_before);
-    let block = block_devices().since(block_before);
-    result.records.extend([
-        total("elapsed_ns", elapsed.as_nanos() as f64, "ns"),
-        total("cpu_ns", cpu.total().as_nanos() as f64, "ns"),
-        total(
-            "system_cpu_ns",
-            system_cpu().saturating_sub(system_before).as_nanos() as f64,
-            "ns",
-        ),
-        total("disk_read_bytes", io.read as f64, "bytes"),
-        total("disk_write_bytes", io.write as f64, "bytes"),
-        total("block_read_bytes", block.read as f64, "bytes"),
-        total("block_write_bytes", block.write as f64, "bytes"),
-    ]);
-    if let (Some(before), Some(after)) =
-        (counts_before, counters.as_mut().and_then(|c| c.read().ok()))
-    {
+
+    fn finish(self, iterations: usize, result: &mut SuiteResult) {
+        let series = self.series();
+        let name = format!("{} with {} workers", series.runtime, series.workers);
+        if let Some(reason) = &self.abandoned {
+            result
+                .failures
+                .push(format!("{name}: stopped early: {reason}"));
+        } else if let Some(first) = self.failures.first() {
+            result.failures.push(format!(
+                "{name}: {} of {} starts failed, the first: {first}",
+                self.failures.len(),
+                iterations * series.workers
+            ));
+        }
+        let t = &self.totals;
+        let total = |metric: &str, value: f64, unit: &str| series.record(None, metric, value, unit);
         result.records.extend([
-            total("cycles", (after.cycles - before.cycles) as f64, "cycles"),
-            total(
-                "instructions",
-                (after.instructions - before.instructions) as f64,
-                "instructions",
-            ),
+            total("elapsed_ns", t.elapsed.as_nanos() as f64, "ns"),
+            total("cpu_ns", t.cpu.as_nanos() as f64, "ns"),
+            total("system_cpu_ns", t.system_cpu.as_nanos() as f64, "ns"),
+            total("disk_read_bytes", t.io.read as f64, "bytes"),
+            total("disk_write_bytes", t.io.write as f64, "bytes"),
+            total("block_read_bytes", t.block.read as f64, "bytes"),
+            total("block_write_bytes", t.block.write as f64, "bytes"),
         ]);
+        if let Some(counts) = t.counts {
+            result.records.extend([
+                total("cycles", counts.cycles as f64, "cycles"),
+                total("instructions", counts.instructions as f64, "instructions"),
+            ]);
+        }
     }
-    if !failures.is_empty() {
-        result.failures.push(format!(
-            "{} with {} workers: {} of {} starts failed, the first: {}",
-            series.runtime,
-            series.workers,
-            failures.len(),
-            options.iterations * series.workers,
-            failures[0]
-        ));
-    }
-    Ok(())
 }
 
 /// The per-configuration table: median cold start with its 95% confidence
