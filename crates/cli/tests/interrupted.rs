@@ -1,0 +1,52 @@
+//! A harness killed in the middle of a footprint run leaves nothing running:
+//! held workers see their standard input close and exit on their own.
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn running(pattern: &str) -> bool {
+    let found = Command::new("pgrep")
+        .args(["-f", pattern])
+        .output()
+        .unwrap();
+    !found.stdout.is_empty()
+}
+
+fn wait_until(what: &str, limit: Duration, condition: impl Fn() -> bool) {
+    let start = Instant::now();
+    while !condition() {
+        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn killing_the_harness_leaves_no_worker_behind() {
+    let out = tempfile::tempdir().unwrap();
+    for runtime in ["process", "faaslet"] {
+        let mut harness = Command::new(env!("CARGO_BIN_EXE_isobench"))
+            .args([
+                "mem",
+                "--runtime",
+                runtime,
+                "--workers",
+                "200,200,200,200,200",
+            ])
+            .arg("--out")
+            .arg(out.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let pattern = match runtime {
+            "process" => "target/guests/native/hold",
+            _ => "isobench __host",
+        };
+        wait_until("held workers", Duration::from_secs(30), || running(pattern));
+        harness.kill().unwrap();
+        harness.wait().unwrap();
+        wait_until("workers to exit", Duration::from_secs(10), || {
+            !running(pattern)
+        });
+    }
+}
