@@ -65,21 +65,26 @@ impl Output {
     }
 
     pub fn time(&mut self, result: &SuiteResult) -> Result<()> {
-        write_tidy_csv(&self.dir.join("time.csv"), &result.records)?;
-        faasm::write_time(
-            &self.dir.join("runtime-bench-time.csv"),
-            &time::faasm_rows(&result.records),
-        )?;
-        self.add(result);
-        Ok(())
+        self.suite("time", result, |path| {
+            faasm::write_time(path, &time::faasm_rows(&result.records))
+        })
     }
 
     pub fn mem(&mut self, result: &SuiteResult) -> Result<()> {
-        write_tidy_csv(&self.dir.join("mem.csv"), &result.records)?;
-        faasm::write_mem(
-            &self.dir.join("runtime-bench-mem.csv"),
-            &mem::faasm_rows(&result.records),
-        )?;
+        self.suite("mem", result, |path| {
+            faasm::write_mem(path, &mem::faasm_rows(&result.records))
+        })
+    }
+
+    /// Writes `<suite>.csv` and Faasm's `runtime-bench-<suite>.csv`, shows the summary.
+    fn suite(
+        &mut self,
+        suite: &str,
+        result: &SuiteResult,
+        write_faasm: impl FnOnce(&Path) -> Result<()>,
+    ) -> Result<()> {
+        write_tidy_csv(&self.dir.join(format!("{suite}.csv")), &result.records)?;
+        write_faasm(&self.dir.join(format!("runtime-bench-{suite}.csv")))?;
         self.add(result);
         Ok(())
     }

@@ -92,13 +92,23 @@ impl Sandbox for Process {
         let mut watched = Vec::with_capacity(workers);
         for _ in 0..workers {
             let requested = Instant::now();
-            let child = Command::new(&self.noop)
+            let started = Command::new(&self.noop)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .spawn()
-                .with_context(|| format!("starting {}", self.noop.display()))?;
-            watched.push(Watched::new(child, requested).context("pidfd_open")?);
+                .with_context(|| format!("starting {}", self.noop.display()))
+                .and_then(|child| Watched::new(child, requested).context("pidfd_open"));
+            match started {
+                Ok(w) => watched.push(w),
+                Err(e) => {
+                    // Reap what did start, so no zombie outlives the failure.
+                    for mut w in watched {
+                        w.child.wait().ok();
+                    }
+                    return Err(e);
+                }
+            }
         }
         let mut starts = Vec::with_capacity(workers);
         while !watched.is_empty() {
