@@ -1,0 +1,80 @@
+//! CPU and disk measurements checked against work of a known size.
+
+use isobench_guests::{Flavour, Guests};
+use isobench_measure::{block_devices, process_io, process_tree_cpu, system_cpu, CpuTime};
+use std::io::Write;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+const MIB: u64 = 1 << 20;
+
+fn spin_for(duration: Duration) {
+    let start = Instant::now();
+    let mut x = 0u64;
+    while start.elapsed() < duration {
+        x = std::hint::black_box(x.wrapping_add(1));
+    }
+}
+
+#[test]
+fn half_a_second_of_cpu_is_counted_for_the_harness_and_the_machine() {
+    let cpu_before = CpuTime::harness_and_reaped_children();
+    let system_before = system_cpu();
+    spin_for(Duration::from_millis(500));
+    let cpu = CpuTime::harness_and_reaped_children()
+        .since(cpu_before)
+        .total();
+    let system = system_cpu() - system_before;
+    assert!(cpu >= Duration::from_millis(450), "harness CPU {cpu:?}");
+    assert!(
+        system >= Duration::from_millis(400),
+        "system CPU {system:?}"
+    );
+}
+
+#[test]
+fn a_spinning_child_shows_its_cpu_time() {
+    let guests = Guests::locate();
+    guests.ensure_built().expect("building the guests");
+    let started = Instant::now();
+    let mut child = Command::new(guests.path("test/spin", Flavour::Native))
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1000));
+    let cpu = process_tree_cpu(&[child.id() as i32]).total();
+    let elapsed = started.elapsed();
+    child.kill().ok();
+    child.wait().ok();
+    // Other tests share the two cores, so not every moment was its own.
+    assert!(cpu >= Duration::from_millis(500), "child CPU {cpu:?}");
+    assert!(
+        cpu <= elapsed,
+        "child CPU {cpu:?} exceeds the {elapsed:?} it ran"
+    );
+}
+
+#[test]
+fn writing_16_mib_to_disk_is_counted_for_the_process_and_the_device() {
+    // Under the build directory, which is on a disk (not tmpfs).
+    let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
+    let me = [std::process::id() as i32];
+    let (process_before, device_before) = (process_io(&me), block_devices());
+    let mut file = std::fs::File::create(dir.path().join("data")).unwrap();
+    let chunk = vec![0x5au8; MIB as usize];
+    for _ in 0..16 {
+        file.write_all(&chunk).unwrap();
+    }
+    file.sync_all().unwrap();
+    let process = process_io(&me).since(process_before);
+    let device = block_devices().since(device_before);
+    assert!(
+        process.write >= 16 * MIB,
+        "process wrote {} bytes",
+        process.write
+    );
+    assert!(
+        device.write >= 16 * MIB,
+        "devices wrote {} bytes",
+        device.write
+    );
+}
