@@ -84,12 +84,13 @@ pub struct Env {
 /// Creates the runtime called `name`, ready to start workers (modules loaded,
 /// code compiled, snapshots taken: nothing of that is left for timed paths).
 pub fn create(name: &str, env: &Env, max_workers: usize) -> Result<Box<dyn Sandbox>> {
+    let name = runtime_name(name)?;
     if name == "process" {
         return Ok(Box::new(process::Process::new(env)?));
     }
     let worker = thread_worker(name, env, max_workers)?;
     Ok(Box::new(on_threads::OnThreads::new(
-        runtime_name(name)?,
+        name,
         worker,
         env.clone(),
     )))
