@@ -1,5 +1,6 @@
 //! The `isobench` binary as a user runs it: outputs, formats and refusals.
 
+use isobench_report::record::read_tidy_csv;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -113,23 +114,20 @@ fn time_writes_every_sample_in_the_tidy_and_faasm_formats() {
         header,
         "suite,runtime,workload,workers,iteration,metric,value,unit"
     );
+    // The project's own reader parses every row and checks the header too.
+    let records = read_tidy_csv(&out.join("time.csv")).unwrap();
+    assert_eq!(records.len(), rows.len());
     for runtime in ["thread", "process", "faaslet", "faaslet-restore"] {
-        for workers in [1usize, 3] {
-            let samples = rows
-                .iter()
-                .filter(|r| {
-                    r[1] == runtime && r[3] == workers.to_string() && r[5] == "cold_start_ns"
-                })
-                .inspect(|r| assert!(r[6].parse::<f64>().unwrap() > 0.0))
-                .count();
-            assert_eq!(samples, 7 * workers, "{runtime} × {workers}");
-            let batches = rows
-                .iter()
-                .filter(|r| {
-                    r[1] == runtime && r[3] == workers.to_string() && r[5] == "batch_wall_ns"
-                })
-                .count();
-            assert_eq!(batches, 7, "{runtime} × {workers}");
+        for workers in [1u64, 3] {
+            let count = |metric: &str| {
+                records
+                    .iter()
+                    .filter(|r| r.runtime == runtime && r.workers == workers && r.metric == metric)
+                    .inspect(|r| assert!(r.value > 0.0 && r.iteration.is_some(), "{r:?}"))
+                    .count() as u64
+            };
+            assert_eq!(count("cold_start_ns"), 7 * workers, "{runtime} × {workers}");
+            assert_eq!(count("batch_wall_ns"), 7, "{runtime} × {workers}");
         }
     }
     let (faasm_header, faasm_rows) = read_csv(&out.join("runtime-bench-time.csv"));

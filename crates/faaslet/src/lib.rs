@@ -104,14 +104,14 @@ impl Runtime {
 
     /// Loads a WASI command module (entry point `_start`) through the code cache.
     pub fn load_command(&self, wasm_path: &Path) -> Result<(Function, CacheOutcome)> {
-        let wasm = read_wasm(wasm_path)?;
+        let wasm = read_wasm(&self.engine, wasm_path)?;
         self.link(wasm_path, &wasm, Entry::Start)
     }
 
     /// Loads a WASI reactor, restored from a snapshot taken after its
     /// initialisation ran once (made and cached on first use).
     pub fn load_snapshot(&self, reactor_path: &Path) -> Result<(Function, CacheOutcome)> {
-        let wasm = read_wasm(reactor_path)?;
+        let wasm = read_wasm(&self.engine, reactor_path)?;
         let snapshot = self.snapshot_bytes(&wasm).with_context(|| {
             format!(
                 "taking the initialisation snapshot of {}",
@@ -159,9 +159,9 @@ impl Runtime {
     }
 }
 
-fn read_wasm(path: &Path) -> Result<Vec<u8>> {
+fn read_wasm(engine: &Engine, path: &Path) -> Result<Vec<u8>> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    wasmtime::Module::validate(&Engine::default(), &bytes)
+    wasmtime::Module::validate(engine, &bytes)
         .map_err(anyhow::Error::from)
         .with_context(|| format!("{} is not a valid WebAssembly module", path.display()))?;
     Ok(bytes)
