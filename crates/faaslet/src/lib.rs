@@ -44,6 +44,9 @@ use wasmtime_wasi::{FsPerms, I32Exit, WasiCtxBuilder};
 /// How often the engine's epoch advances; time limits are counted in these.
 const EPOCH_TICK: Duration = Duration::from_millis(10);
 
+/// Freed instance slots whose memory is reset together.
+const DECOMMIT_BATCH: usize = 64;
+
 /// Captured standard output or error beyond this many bytes is cut off.
 const OUTPUT_CAPTURE_BYTES: usize = 1 << 20;
 
@@ -171,9 +174,10 @@ fn read_wasm(engine: &Engine, path: &Path) -> Result<Vec<u8>> {
 pub fn describe(config: &RuntimeConfig) -> String {
     format!(
         "wasmtime {}, cranelift opt-level speed, pooling instance allocator (slots sized to the \
-         workers), copy-on-write memory images, epoch interruption every {} ms, memory cap {} \
-         bytes, time limit {} s",
+         workers, decommit batch {}), copy-on-write memory images, pooled signal stacks, epoch \
+         interruption every {} ms, memory cap {} bytes, time limit {} s",
         wasmtime_version(),
+        DECOMMIT_BATCH,
         EPOCH_TICK.as_millis(),
         config.memory_cap,
         config.time_limit.as_secs_f64()
@@ -192,6 +196,9 @@ fn engine_config(config: &RuntimeConfig) -> Config {
         .total_tables(config.max_instances)
         // Faaslets run synchronously on their own threads: no fiber stacks.
         .total_stacks(0)
+        // Reset freed memory slots 64 at a time: one madvise call instead of
+        // one per Faaslet, at the price of up to 64 dirty slots held longer.
+        .decommit_batch_size(DECOMMIT_BATCH)
         .max_memory_size(config.memory_cap as usize);
     let mut engine_config = Config::new();
     engine_config
