@@ -95,7 +95,7 @@ pub struct MemArgs {
 #[derive(Args)]
 pub struct RunArgs {
     /// Recorded cold-start batches per runtime and worker count
-    #[arg(long, default_value_t = 300, value_parser = positive_count)]
+    #[arg(long, default_value_t = 1000, value_parser = positive_count)]
     pub iterations: usize,
     #[command(flatten)]
     pub common: Common,
