@@ -17,36 +17,37 @@ use std::time::Duration;
 
 /// Runs in the host process: holds `workers` workers of `runtime` until released.
 pub fn serve(env: &Env, runtime: &str, workers: usize) -> Result<()> {
-    let worker = thread_worker(runtime, env, workers)?;
     let mut stdout = std::io::stdout();
-    if let Err(e) = check_mapping_limit(workers * worker.mappings_per_worker()) {
-        writeln!(stdout, "failed: {e:#}")?;
-        return Err(e);
-    }
-    let mut held = match HeldThreads::start(worker, workers) {
+    let held = match start_all(env, runtime, workers) {
         Ok(held) => held,
         Err(e) => {
             writeln!(stdout, "failed: {e:#}")?;
             return Err(e);
         }
     };
-    loop {
-        match held.poll_ready() {
-            Ok(true) => break,
-            Ok(false) => std::thread::sleep(Duration::from_millis(1)),
-            Err(e) => {
-                writeln!(stdout, "failed: {e:#}")?;
-                held.finish().ok();
-                return Err(e);
-            }
-        }
-    }
     writeln!(stdout, "ready")?;
     stdout.flush()?;
     // Any line, or the harness closing the pipe, releases the workers.
     let mut line = String::new();
     std::io::stdin().lock().read_line(&mut line)?;
     held.finish()
+}
+
+/// Starts the workers and waits until every one of them is at the gate.
+fn start_all(env: &Env, runtime: &str, workers: usize) -> Result<HeldThreads> {
+    let worker = thread_worker(runtime, env, workers)?;
+    check_mapping_limit(workers * worker.mappings_per_worker())?;
+    let mut held = HeldThreads::start(worker, workers)?;
+    loop {
+        match held.poll_ready() {
+            Ok(true) => return Ok(held),
+            Ok(false) => std::thread::sleep(Duration::from_millis(1)),
+            Err(e) => {
+                held.finish().ok();
+                return Err(e);
+            }
+        }
+    }
 }
 
 /// Mappings the host needs besides its workers' (the binary, libraries, the
