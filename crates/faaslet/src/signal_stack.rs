@@ -17,6 +17,7 @@ const GUARD_BYTES: usize = 4096;
 
 /// A mapping of a guard page followed by the stack. Only ever used by the one
 /// thread it is installed on, and unmapped never: the pool keeps it for reuse.
+#[derive(Clone, Copy)]
 struct SignalStack(*mut libc::c_void);
 
 // SAFETY: the mapping is plain memory owned by whoever holds this value.
@@ -29,7 +30,7 @@ thread_local! {
 }
 
 /// A stack installed on this thread; returned to the pool when the thread exits.
-struct Installed(Option<SignalStack>);
+struct Installed(SignalStack);
 
 impl Drop for Installed {
     fn drop(&mut self) {
@@ -41,9 +42,7 @@ impl Drop for Installed {
         // SAFETY: disabling the alternate stack of the exiting thread, which
         // runs no more signal handlers on it.
         unsafe { libc::sigaltstack(&disable, std::ptr::null_mut()) };
-        if let Some(stack) = self.0.take() {
-            POOL.lock().unwrap().push(stack);
-        }
+        POOL.lock().unwrap().push(self.0);
     }
 }
 
@@ -90,7 +89,7 @@ pub(crate) fn ensure_installed() {
         // SAFETY: the stack stays mapped and unused by anyone else until the
         // `Installed` guard disables it again on this thread.
         if unsafe { libc::sigaltstack(&new, std::ptr::null_mut()) } == 0 {
-            *installed = Some(Installed(Some(stack)));
+            *installed = Some(Installed(stack));
         } else {
             POOL.lock().unwrap().push(stack);
         }
