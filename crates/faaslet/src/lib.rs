@@ -28,6 +28,7 @@ mod snapshot;
 pub use cache::{CacheOutcome, CodegenCache};
 pub use gate::{GateStdin, ReleaseGate};
 pub use snapshot::RUN_EXPORT;
+pub use wasmtime::ProfilingStrategy;
 
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -58,8 +59,16 @@ pub struct RuntimeConfig {
     pub memory_cap: u64,
     /// How long one Faaslet may run before it is interrupted.
     pub time_limit: Duration,
+    /// Whether generated code checks the engine's epoch (at function entries
+    /// and loop back-edges) so that the time limit can stop it. The checks
+    /// cost up to 2x in tight loops; without them nothing inside this process
+    /// can stop a guest, so the caller must bound it from outside (isobench
+    /// runs such guests in a child process it can kill).
+    pub interruptible: bool,
     /// Where compiled code and snapshots are kept.
     pub cache_dir: PathBuf,
+    /// What the engine tells profilers about the code it generates.
+    pub profiling: ProfilingStrategy,
 }
 
 impl Default for RuntimeConfig {
@@ -68,7 +77,9 @@ impl Default for RuntimeConfig {
             max_instances: 64,
             memory_cap: 1 << 30,
             time_limit: Duration::from_secs(60),
+            interruptible: true,
             cache_dir: CodegenCache::default_dir(),
+            profiling: ProfilingStrategy::None,
         }
     }
 }
@@ -85,7 +96,9 @@ impl Runtime {
         let engine = Engine::new(&engine_config(&config))
             .map_err(anyhow::Error::from)
             .context("creating the wasmtime engine")?;
-        start_epoch_ticker(&engine);
+        if config.interruptible {
+            start_epoch_ticker(&engine);
+        }
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut GuestState| &mut s.wasi)?;
         let cache = CodegenCache::new(&engine, config.cache_dir.clone());
@@ -156,7 +169,7 @@ impl Runtime {
             pre: Arc::new(pre),
             entry,
             memory_cap: self.config.memory_cap,
-            time_limit: self.config.time_limit,
+            time_limit: self.config.interruptible.then_some(self.config.time_limit),
         };
         Ok((function, outcome))
     }
@@ -172,15 +185,26 @@ fn read_wasm(engine: &Engine, path: &Path) -> Result<Vec<u8>> {
 
 /// The engine settings that shape what is measured, for `meta.json`.
 pub fn describe(config: &RuntimeConfig) -> String {
+    let time_limit = if config.interruptible {
+        format!(
+            "time limit {} s by epoch interruption every {} ms",
+            config.time_limit.as_secs_f64(),
+            EPOCH_TICK.as_millis()
+        )
+    } else {
+        format!(
+            "no epoch checks in generated code (time limit {} s enforced by a killable child \
+             process)",
+            config.time_limit.as_secs_f64()
+        )
+    };
     format!(
         "wasmtime {}, cranelift opt-level speed, pooling instance allocator (slots sized to the \
-         workers, decommit batch {}), copy-on-write memory images, pooled signal stacks, epoch \
-         interruption every {} ms, memory cap {} bytes, time limit {} s",
+         workers, decommit batch {}), copy-on-write memory images, pooled signal stacks, \
+         memory cap {} bytes, {time_limit}",
         wasmtime_version(),
         DECOMMIT_BATCH,
-        EPOCH_TICK.as_millis(),
         config.memory_cap,
-        config.time_limit.as_secs_f64()
     )
 }
 
@@ -204,7 +228,8 @@ fn engine_config(config: &RuntimeConfig) -> Config {
     engine_config
         .allocation_strategy(InstanceAllocationStrategy::Pooling(pool))
         .memory_init_cow(true)
-        .epoch_interruption(true);
+        .epoch_interruption(config.interruptible)
+        .profiler(config.profiling);
     engine_config
 }
 
@@ -238,7 +263,8 @@ pub struct Function {
     pre: Arc<InstancePre<GuestState>>,
     entry: Entry,
     memory_cap: u64,
-    time_limit: Duration,
+    /// `None` when the code has no epoch checks to enforce it with.
+    time_limit: Option<Duration>,
 }
 
 /// What one call gives the Faaslet.
@@ -279,7 +305,7 @@ impl std::fmt::Display for FaasletError {
             FaasletError::MemoryCap { cap, requested } => write!(
                 f,
                 "stopped by the memory cap of {cap} bytes: the guest tried to grow its \
-                 linear memory to {requested} bytes (raise --memory-cap if it needs more)"
+                 linear memory to {requested} bytes (raise --memory-cap-mib if it needs more)"
             ),
             FaasletError::Trap(message) => write!(f, "the guest trapped: {message}"),
             FaasletError::Setup(message) => write!(f, "could not start the Faaslet: {message}"),
@@ -320,8 +346,10 @@ impl Function {
         };
         let mut store = Store::new(self.pre.module().engine(), state);
         store.limiter(|s| &mut s.limiter);
-        store.epoch_deadline_trap();
-        store.set_epoch_deadline(self.time_limit.div_duration_f64(EPOCH_TICK).ceil() as u64 + 1);
+        if let Some(limit) = self.time_limit {
+            store.epoch_deadline_trap();
+            store.set_epoch_deadline(limit.div_duration_f64(EPOCH_TICK).ceil() as u64 + 1);
+        }
         let result = self.instantiate_and_run(&mut store);
         let exit_code = match result {
             Ok(code) => code,
@@ -360,10 +388,10 @@ impl Function {
                 requested,
             });
         }
-        if let Some(Trap::Interrupt) = error.downcast_ref::<Trap>() {
-            return Err(FaasletError::TimeLimit {
-                limit: self.time_limit,
-            });
+        if let (Some(Trap::Interrupt), Some(limit)) =
+            (error.downcast_ref::<Trap>(), self.time_limit)
+        {
+            return Err(FaasletError::TimeLimit { limit });
         }
         Err(FaasletError::Trap(format!("{error:?}")))
     }

@@ -19,6 +19,7 @@ fn runtime(cache: &tempfile::TempDir, memory_cap: u64, time_limit: Duration) -> 
         memory_cap,
         time_limit,
         cache_dir: cache.path().to_path_buf(),
+        ..RuntimeConfig::default()
     })
     .unwrap()
 }
@@ -191,16 +192,32 @@ fn the_code_cache_never_serves_a_stale_entry() {
     assert_eq!(function.run(&Call::default()).unwrap().exit_code, 0);
 
     // A second engine with the same settings finds the same entries.
-    let other = Runtime::new(RuntimeConfig {
+    let same_settings = RuntimeConfig {
         max_instances: 8,
         memory_cap: 64 << 20,
         time_limit: Duration::from_secs(10),
         cache_dir: cache.path().to_path_buf(),
-    });
+        ..RuntimeConfig::default()
+    };
+    let other = Runtime::new(same_settings.clone());
     assert_eq!(
         other.unwrap().cache().entry_path(b"x"),
         rt.cache().entry_path(b"x")
     );
+
+    // Code without epoch checks is other code: it gets its own entry, and runs.
+    let unchecked = Runtime::new(RuntimeConfig {
+        interruptible: false,
+        ..same_settings
+    })
+    .unwrap();
+    assert_ne!(
+        unchecked.cache().entry_path(b"x"),
+        rt.cache().entry_path(b"x")
+    );
+    let (function, outcome) = unchecked.load_command(&noop).unwrap();
+    assert_eq!(outcome, CacheOutcome::Compiled);
+    assert_eq!(function.run(&Call::default()).unwrap().exit_code, 0);
 }
 
 #[test]

@@ -5,6 +5,7 @@
 //! implement [`ThreadWorker`] and share the threading and the host process
 //! in [`on_threads`]; the others implement [`Sandbox`] directly.
 
+pub mod child;
 mod faaslet;
 mod faaslet_restore;
 pub mod host;

@@ -1,11 +1,11 @@
 //! `process`: the static native guest started as a new process
 //! (`posix_spawn`), waited for. The floor for process isolation.
 
+use crate::child::{wait_for_exits, Watched};
 use crate::{Batch, Env, Held, Sandbox};
 use anyhow::{bail, Context, Result};
 use isobench_guests::Flavour;
 use std::io::{BufRead, BufReader};
-use std::os::fd::{AsRawFd, FromRawFd};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -31,55 +31,6 @@ impl Process {
         }
         Ok(Process { noop, hold })
     }
-}
-
-/// A child process watched through a pidfd, so that whichever child exits
-/// first is seen first, without reaping children that belong to others.
-struct Watched {
-    child: Child,
-    pidfd: std::os::fd::OwnedFd,
-    requested: Instant,
-}
-
-impl Watched {
-    fn new(child: Child, requested: Instant) -> std::io::Result<Self> {
-        // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor.
-        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, child.id(), 0) };
-        if fd < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        // SAFETY: the descriptor was just created and is owned by nobody else.
-        let pidfd = unsafe { std::os::fd::OwnedFd::from_raw_fd(fd as i32) };
-        Ok(Watched {
-            child,
-            pidfd,
-            requested,
-        })
-    }
-}
-
-/// Waits until at least one watched child has exited; returns their indices.
-fn wait_for_exits(watched: &[Watched]) -> std::io::Result<Vec<usize>> {
-    let mut fds: Vec<libc::pollfd> = watched
-        .iter()
-        .map(|w| libc::pollfd {
-            fd: w.pidfd.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        })
-        .collect();
-    loop {
-        // SAFETY: `fds` is a valid array of pollfd for the length given.
-        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, -1) };
-        if n >= 0 {
-            break;
-        }
-        let error = std::io::Error::last_os_error();
-        if error.kind() != std::io::ErrorKind::Interrupted {
-            return Err(error);
-        }
-    }
-    Ok((0..fds.len()).filter(|&i| fds[i].revents != 0).collect())
 }
 
 impl Sandbox for Process {
@@ -112,7 +63,7 @@ impl Sandbox for Process {
         }
         let mut starts = Vec::with_capacity(workers);
         while !watched.is_empty() {
-            let exited = wait_for_exits(&watched).context("waiting for guest processes")?;
+            let exited = wait_for_exits(&watched, None).context("waiting for guest processes")?;
             let seen = Instant::now();
             for i in exited.into_iter().rev() {
                 let mut done = watched.swap_remove(i);

@@ -1,0 +1,64 @@
+//! Child processes watched through pidfds, so that whichever child exits
+//! first is seen first, without reaping children that belong to others, and
+//! so that a wait can give up after a time limit.
+
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::process::Child;
+use std::time::{Duration, Instant};
+
+pub struct Watched {
+    pub child: Child,
+    pidfd: OwnedFd,
+    /// When the harness asked for this child to start.
+    pub requested: Instant,
+}
+
+impl Watched {
+    pub fn new(child: Child, requested: Instant) -> std::io::Result<Self> {
+        // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor.
+        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, child.id(), 0) };
+        if fd < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+        // SAFETY: the descriptor was just created and is owned by nobody else.
+        let pidfd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
+        Ok(Watched {
+            child,
+            pidfd,
+            requested,
+        })
+    }
+}
+
+/// Waits until at least one watched child has exited, or `limit` has passed;
+/// returns the indices of those that exited (none when the limit passed).
+pub fn wait_for_exits(watched: &[Watched], limit: Option<Duration>) -> std::io::Result<Vec<usize>> {
+    let mut fds: Vec<libc::pollfd> = watched
+        .iter()
+        .map(|w| libc::pollfd {
+            fd: w.pidfd.as_raw_fd(),
+            events: libc::POLLIN,
+            revents: 0,
+        })
+        .collect();
+    let deadline = limit.map(|limit| Instant::now() + limit);
+    loop {
+        let timeout_ms = match deadline {
+            None => -1,
+            Some(deadline) => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                left.as_millis().min(i32::MAX as u128) as i32
+            }
+        };
+        // SAFETY: `fds` is a valid array of pollfd for the length given.
+        let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) };
+        if n >= 0 {
+            break;
+        }
+        let error = std::io::Error::last_os_error();
+        if error.kind() != std::io::ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+    Ok((0..fds.len()).filter(|&i| fds[i].revents != 0).collect())
+}
