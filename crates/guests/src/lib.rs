@@ -16,6 +16,8 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+pub mod polybench;
+
 /// Every guest, by its path under `guests/` without `.c`.
 pub const GUESTS: &[&str] = &["noop", "hold", "test/touch", "test/spin", "test/escape"];
 
@@ -117,10 +119,7 @@ impl Guests {
 
     /// Builds every guest whose output is missing or stale.
     pub fn ensure_built(&self) -> Result<BuildReport> {
-        // The stamps need clang's version; the rest of the toolchain is
-        // checked only when something has to be built.
-        let compiler = clang_version()?;
-        let mut toolchain_checked = false;
+        let mut builder = Builder::new()?;
         let mut report = BuildReport::default();
         for name in GUESTS {
             for flavour in Flavour::ALL {
@@ -129,31 +128,64 @@ impl Guests {
                 if flavour == Flavour::Reactor {
                     sources.push(self.source_dir.join(SNAPSHOT_ENTRY));
                 }
-                let flags = flavour.flags();
-                let stamp = stamp(&sources, &flags, &compiler)?;
-                let stamp_path = output.with_extension("stamp");
-                let fresh = output.exists()
-                    && std::fs::read_to_string(&stamp_path).ok().as_deref() == Some(&stamp);
-                if fresh {
+                let flags: Vec<String> = flavour.flags().iter().map(|f| f.to_string()).collect();
+                if builder.ensure(&sources, &[], &flags, &output)? {
+                    report.built.push(output);
+                } else {
                     report.up_to_date += 1;
-                    continue;
                 }
-                if !toolchain_checked {
-                    check_toolchain()?;
-                    toolchain_checked = true;
-                }
-                compile(&sources, &flags, &output)?;
-                std::fs::write(&stamp_path, &stamp)?;
-                report.built.push(output);
             }
         }
         Ok(report)
     }
 }
 
-fn stamp(sources: &[PathBuf], flags: &[&str], compiler: &str) -> Result<String> {
+/// Compiles outputs whose stamp is missing or differs.
+struct Builder {
+    compiler: String,
+    toolchain_checked: bool,
+}
+
+impl Builder {
+    fn new() -> Result<Self> {
+        // The stamps need clang's version; the rest of the toolchain is
+        // checked only when something has to be built.
+        Ok(Builder {
+            compiler: clang_version()?,
+            toolchain_checked: false,
+        })
+    }
+
+    /// Builds `output` from `sources` (which include `headers`) unless it is
+    /// up to date; true when it was built.
+    fn ensure(
+        &mut self,
+        sources: &[PathBuf],
+        headers: &[PathBuf],
+        flags: &[String],
+        output: &Path,
+    ) -> Result<bool> {
+        let inputs: Vec<PathBuf> = sources.iter().chain(headers).cloned().collect();
+        let stamp = stamp(&inputs, flags, &self.compiler)?;
+        let stamp_path = output.with_extension("stamp");
+        let fresh =
+            output.exists() && std::fs::read_to_string(&stamp_path).ok().as_deref() == Some(&stamp);
+        if fresh {
+            return Ok(false);
+        }
+        if !self.toolchain_checked {
+            check_toolchain()?;
+            self.toolchain_checked = true;
+        }
+        compile(sources, flags, output)?;
+        std::fs::write(&stamp_path, &stamp)?;
+        Ok(true)
+    }
+}
+
+fn stamp(inputs: &[PathBuf], flags: &[String], compiler: &str) -> Result<String> {
     let mut hasher = Sha256::new();
-    for source in sources {
+    for source in inputs {
         let bytes = std::fs::read(source)
             .with_context(|| format!("reading guest source {}", source.display()))?;
         hasher.update(&bytes);
@@ -167,11 +199,12 @@ fn stamp(sources: &[PathBuf], flags: &[&str], compiler: &str) -> Result<String> 
         .collect())
 }
 
-fn compile(sources: &[PathBuf], flags: &[&str], output: &Path) -> Result<()> {
+fn compile(sources: &[PathBuf], flags: &[String], output: &Path) -> Result<()> {
     std::fs::create_dir_all(output.parent().expect("outputs live in a directory"))?;
+    // Sources before flags, so that libraries (`-lm`) follow what uses them.
     let result = Command::new("clang")
-        .args(flags)
         .args(sources)
+        .args(flags)
         .arg("-o")
         .arg(output)
         .output()
