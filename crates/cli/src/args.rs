@@ -2,6 +2,7 @@
 
 use clap::{Args, Parser, Subcommand};
 use isobench_faaslet::RuntimeConfig;
+use isobench_guests::polybench::Dataset;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -24,10 +25,15 @@ pub enum Command {
     Mem(MemArgs),
     /// The default benchmark run: `time` then `mem` on every runtime
     Run(RunArgs),
+    /// PolyBench/C kernels, WebAssembly against native code
+    Polybench(PolybenchArgs),
     /// Compile every guest module ahead of time into the code cache
     Codegen(CodegenArgs),
     /// Build the guests (native and wasm32-wasi) whose sources changed
     Guests,
+    /// (internal) run one wasm guest without epoch checks, for a harness that bounds it
+    #[command(name = "__wasm-run", hide = true)]
+    WasmRun(WasmRunArgs),
     /// (internal) hold workers in this process for the harness to measure
     #[command(name = "__host", hide = true)]
     Host(HostArgs),
@@ -102,6 +108,33 @@ pub struct RunArgs {
 }
 
 #[derive(Args)]
+pub struct PolybenchArgs {
+    /// Kernels to run, or `all`
+    #[arg(default_value = "all", value_delimiter = ',')]
+    pub kernels: Vec<String>,
+    /// List the kernels, their categories, element types and dataset sizes
+    #[arg(long)]
+    pub list: bool,
+    /// Problem size: mini, small, medium, large or extralarge
+    #[arg(long, default_value = "medium")]
+    pub dataset: Dataset,
+    /// Recorded native runs per kernel
+    #[arg(long, default_value_t = 5, value_parser = positive_count)]
+    pub native_iterations: usize,
+    /// Recorded wasm runs per kernel
+    #[arg(long, default_value_t = 5, value_parser = positive_count)]
+    pub wasm_iterations: usize,
+    /// Unrecorded runs on each side before the recorded ones
+    #[arg(long, default_value_t = 1)]
+    pub warmup: usize,
+    /// Skip the check that native and wasm produce byte-identical output arrays
+    #[arg(long)]
+    pub no_verify: bool,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Args)]
 pub struct CodegenArgs {
     #[command(flatten)]
     pub faaslet: FaasletArgs,
@@ -115,6 +148,19 @@ pub struct HostArgs {
     pub workers: usize,
     #[command(flatten)]
     pub faaslet: FaasletArgs,
+}
+
+#[derive(Args)]
+pub struct WasmRunArgs {
+    pub wasm: PathBuf,
+    /// The host directory the guest sees as `/`
+    #[arg(long)]
+    pub preopen: Option<PathBuf>,
+    #[command(flatten)]
+    pub faaslet: FaasletArgs,
+    /// Arguments for the guest
+    #[arg(last = true)]
+    pub args: Vec<String>,
 }
 
 #[derive(Clone)]

@@ -10,7 +10,7 @@ use isobench_faaslet::{Runtime, RuntimeConfig};
 use isobench_guests::{Flavour, Guests};
 use isobench_measure::HardwareCounters;
 use isobench_sandbox::Env;
-use isobench_suites::{mem, time};
+use isobench_suites::{mem, polybench, time};
 use output::Output;
 use std::sync::Arc;
 
@@ -75,8 +75,12 @@ fn run(cli: Cli) -> Result<()> {
             output.mem(&result)?;
             output.finish()
         }
+        Command::Polybench(args) => polybench(args),
         Command::Codegen(args) => codegen(&args.faaslet),
         Command::Guests => build_guests().map(|_| ()),
+        Command::WasmRun(args) => {
+            polybench::wasm_run_child(&args.faaslet.config(), &args.wasm, args.preopen, args.args)
+        }
         Command::Host(args) => {
             let env = env(&args.faaslet, Arc::new(Guests::locate()))?;
             isobench_sandbox::host::serve(&env, &args.runtime, args.workers)
@@ -118,6 +122,56 @@ fn open_counters(output: &mut Output) -> Option<HardwareCounters> {
             None
         }
     }
+}
+
+/// `isobench polybench`: the kernels natively and as Faaslets, or `--list`.
+fn polybench(args: args::PolybenchArgs) -> Result<()> {
+    if args.list {
+        print!("{}", polybench_list());
+        return Ok(());
+    }
+    let kernels = isobench_guests::polybench::select(&args.kernels)?;
+    let (env, mut output) = prepare(&args.common)?;
+    output.setting(
+        "polybench_build",
+        serde_json::to_value(isobench_guests::polybench::flags())?,
+    );
+    output.setting("polybench_dataset", args.dataset.to_string().into());
+    let options = polybench::PolybenchOptions {
+        kernels,
+        dataset: args.dataset,
+        native_iterations: args.native_iterations,
+        wasm_iterations: args.wasm_iterations,
+        warmup: args.warmup,
+        verify_into: (!args.no_verify).then(|| output.subdir("differing-dumps")),
+    };
+    let result = polybench::run(&env.guests, &env.faaslet, &env.host_exe, &options);
+    output.polybench(&result)?;
+    output.finish()
+}
+
+fn polybench_list() -> String {
+    use isobench_guests::polybench::{catalogue, Dataset};
+    let mut header = vec!["kernel", "category", "type"];
+    let names: Vec<String> = Dataset::ALL.iter().map(|d| d.to_string()).collect();
+    header.extend(names.iter().map(String::as_str));
+    let mut table = isobench_report::table::Table::new(&header);
+    for kernel in catalogue() {
+        let mut row = vec![
+            kernel.name.clone(),
+            kernel.category.clone(),
+            kernel.element_type.clone(),
+        ];
+        row.extend(Dataset::ALL.iter().map(|d| kernel.sizes_text(*d)));
+        table.row(row);
+    }
+    format!(
+        "{} PolyBench/C 4.2.1 kernels
+
+{}",
+        catalogue().len(),
+        table.to_text()
+    )
 }
 
 /// `isobench codegen`: compiles every guest module ahead of time.

@@ -7,7 +7,7 @@ use isobench_guests::Guests;
 use isobench_report::faasm;
 use isobench_report::meta::Meta;
 use isobench_report::write_tidy_csv;
-use isobench_suites::{mem, time, SuiteResult};
+use isobench_suites::{mem, polybench, time, SuiteResult};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -64,27 +64,44 @@ impl Output {
         self.meta.notes.push(note);
     }
 
+    /// A setting that shapes the numbers, kept in `meta.json`.
+    pub fn setting(&mut self, name: &str, value: serde_json::Value) {
+        self.meta.settings.insert(name.into(), value);
+    }
+
     pub fn time(&mut self, result: &SuiteResult) -> Result<()> {
-        self.suite("time", result, |path| {
+        self.suite("time", "runtime-bench-time.csv", result, |path| {
             faasm::write_time(path, &time::faasm_rows(&result.records))
         })
     }
 
     pub fn mem(&mut self, result: &SuiteResult) -> Result<()> {
-        self.suite("mem", result, |path| {
+        self.suite("mem", "runtime-bench-mem.csv", result, |path| {
             faasm::write_mem(path, &mem::faasm_rows(&result.records))
         })
     }
 
-    /// Writes `<suite>.csv` and Faasm's `runtime-bench-<suite>.csv`, shows the summary.
+    pub fn polybench(&mut self, result: &SuiteResult) -> Result<()> {
+        self.suite("polybench", "polybench-faasm.csv", result, |path| {
+            faasm::write_compute(path, &polybench::faasm_rows(&result.records))
+        })
+    }
+
+    /// Where a suite keeps files for a reader to inspect.
+    pub fn subdir(&self, name: &str) -> PathBuf {
+        self.dir.join(name)
+    }
+
+    /// Writes `<suite>.csv` and the file in Faasm's format, shows the summary.
     fn suite(
         &mut self,
         suite: &str,
+        faasm_file: &str,
         result: &SuiteResult,
         write_faasm: impl FnOnce(&Path) -> Result<()>,
     ) -> Result<()> {
         write_tidy_csv(&self.dir.join(format!("{suite}.csv")), &result.records)?;
-        write_faasm(&self.dir.join(format!("runtime-bench-{suite}.csv")))?;
+        write_faasm(&self.dir.join(faasm_file))?;
         self.add(result);
         Ok(())
     }

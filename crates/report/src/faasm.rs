@@ -9,6 +9,11 @@
 //! `runtime-bench-mem.csv`: `Runtime,Measure,Value,Workers,ValuePerWorker`,
 //! with ValuePerWorker = Value / Workers as Faasm computed it (which mixes the
 //! base cost into the per-worker figure; the summary gives the fitted slope).
+//!
+//! `polybench-faasm.csv` (and the Python suite's): `benchmark,type,microseconds`,
+//! one row per sample, type `native` or `wasm`. Faasm timed the whole native
+//! process; isobench writes the kernel region on both sides, so the two
+//! columns compare like with like (the tidy CSV has the whole runs too).
 
 use anyhow::{Context, Result};
 use std::path::Path;
@@ -21,6 +26,7 @@ pub const TIME_HEADER: [&str; 5] = [
     "ValuePerIteration",
 ];
 pub const MEM_HEADER: [&str; 5] = ["Runtime", "Measure", "Value", "Workers", "ValuePerWorker"];
+pub const COMPUTE_HEADER: [&str; 3] = ["benchmark", "type", "microseconds"];
 
 pub struct TimeRow {
     pub runtime: String,
@@ -81,7 +87,32 @@ pub fn write_mem(path: &Path, rows: &[MemRow]) -> Result<()> {
     )
 }
 
-fn write(path: &Path, header: [&str; 5], rows: impl Iterator<Item = [String; 5]>) -> Result<()> {
+pub struct ComputeRow {
+    pub benchmark: String,
+    /// `native` or `wasm`.
+    pub kind: String,
+    pub microseconds: f64,
+}
+
+pub fn write_compute(path: &Path, rows: &[ComputeRow]) -> Result<()> {
+    write(
+        path,
+        COMPUTE_HEADER,
+        rows.iter().map(|r| {
+            [
+                r.benchmark.clone(),
+                r.kind.clone(),
+                r.microseconds.to_string(),
+            ]
+        }),
+    )
+}
+
+fn write<const N: usize>(
+    path: &Path,
+    header: [&str; N],
+    rows: impl Iterator<Item = [String; N]>,
+) -> Result<()> {
     let mut writer =
         csv::Writer::from_path(path).with_context(|| format!("creating {}", path.display()))?;
     writer.write_record(header)?;

@@ -60,3 +60,16 @@ pub fn values<'a>(
         .filter(move |r| r.runtime == runtime && r.workers == workers && r.metric == metric)
         .map(|r| r.value)
 }
+
+/// The values of one metric for one runtime and workload.
+pub fn workload_values<'a>(
+    records: &'a [Record],
+    runtime: &'a str,
+    workload: &'a str,
+    metric: &'a str,
+) -> impl Iterator<Item = f64> + 'a {
+    records
+        .iter()
+        .filter(move |r| r.runtime == runtime && r.workload == workload && r.metric == metric)
+        .map(|r| r.value)
+}

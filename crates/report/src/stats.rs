@@ -7,7 +7,10 @@
 //! - mean and standard deviation are the usual ones (σ with n − 1);
 //! - outliers are samples whose modified Z-score 0.6745·|x − median| / MAD
 //!   exceeds 3.5 (Iglewicz and Hoaglin), as hyperfine flags them;
-//! - the least-squares line is the ordinary one, with R².
+//! - the least-squares line is the ordinary one, with R²;
+//! - the ratio of two medians gets the interval spanned by dividing the ends
+//!   of their two intervals (low by high, high by low): it holds every ratio
+//!   both intervals allow, so it errs on the wide side, never the narrow one.
 
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Summary {
@@ -84,6 +87,34 @@ pub fn outliers(samples: &[f64], median: f64) -> Vec<usize> {
         .collect()
 }
 
+/// The ratio of two samples' medians, with its interval.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Ratio {
+    pub value: f64,
+    pub low: f64,
+    pub high: f64,
+}
+
+impl Ratio {
+    /// `numerator.median / denominator.median`, with the interval above.
+    pub fn of_medians(numerator: &Summary, denominator: &Summary) -> Ratio {
+        Ratio {
+            value: numerator.median / denominator.median,
+            low: numerator.ci_low / denominator.ci_high,
+            high: numerator.ci_high / denominator.ci_low,
+        }
+    }
+}
+
+/// The geometric mean, the average that suits ratios; `None` when empty or
+/// when a value is not positive.
+pub fn geometric_mean(values: &[f64]) -> Option<f64> {
+    if values.is_empty() || values.iter().any(|v| *v <= 0.0 || !v.is_finite()) {
+        return None;
+    }
+    Some((values.iter().map(|v| v.ln()).sum::<f64>() / values.len() as f64).exp())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Line {
     pub slope: f64,
@@ -137,6 +168,24 @@ mod tests {
         let mut samples = vec![10.0, 11.0, 9.0, 10.5, 9.5, 10.2, 9.8];
         samples.push(100.0);
         assert_eq!(outliers(&samples, 10.1), vec![7]);
+    }
+
+    #[test]
+    fn ratio_interval_divides_opposite_ends() {
+        let wasm = summarize(&[11.0, 12.0, 13.0, 14.0, 15.0]).unwrap();
+        let native = summarize(&[9.0, 10.0, 10.0, 10.0, 11.0]).unwrap();
+        // Five samples: the median's interval is the whole range.
+        let ratio = Ratio::of_medians(&wasm, &native);
+        assert_eq!(ratio.value, 1.3);
+        assert_eq!((ratio.low, ratio.high), (1.0, 15.0 / 9.0));
+    }
+
+    #[test]
+    fn geometric_mean_of_reciprocals_is_one() {
+        let mean = geometric_mean(&[2.0, 0.5, 4.0, 0.25]).unwrap();
+        assert!((mean - 1.0).abs() < 1e-12);
+        assert!((geometric_mean(&[1.0, 8.0]).unwrap() - 8f64.sqrt()).abs() < 1e-12);
+        assert!(geometric_mean(&[]).is_none() && geometric_mean(&[1.0, 0.0]).is_none());
     }
 
     #[test]

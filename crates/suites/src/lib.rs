@@ -2,6 +2,7 @@
 //! returns records; writing files is the caller's business.
 
 pub mod mem;
+pub mod polybench;
 pub mod time;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};

@@ -1,0 +1,537 @@
+//! `polybench`: pure computation, WebAssembly against native code, on the 30
+//! PolyBench/C kernels.
+//!
+//! Each kernel runs natively (the static binary, started as a process) and as
+//! a Faaslet (the wasm32-wasi build, from ahead-of-time compiled code, one
+//! fresh instance on a fresh thread per run), in two engine configurations:
+//! - `wasm`: generated code without epoch checks, the pure cost of running
+//!   WebAssembly (as Faasm's WAVM ran it). Nothing in-process could stop such
+//!   a guest, so each run happens in a child process (`isobench __wasm-run`)
+//!   that the harness kills at the time limit; the times are taken inside it.
+//! - `wasm-epoch`: the engine as the `faaslet` runtime configures it, with
+//!   the epoch checks (at function entries and loop back-edges) that let the
+//!   time limit stop a guest: what a time-limited Faaslet really costs.
+//!
+//! The three sides take turns, so a machine whose speed drifts slows them all
+//! alike. Two times per run:
+//! - `kernel_ns`: the kernel region alone, read by the guest from the
+//!   monotonic clock on both sides of the call (what PolyBench's timer
+//!   measures);
+//! - `run_ns`: the run as the platform sees it, from process start to exit
+//!   natively, from instantiation to exit for wasm.
+//!
+//! With verification on, each kernel also runs once more on each side writing
+//! its output arrays, and the two dumps must be byte-identical: the proof that
+//! both computed the same thing.
+
+use crate::{progress, SuiteResult};
+use anyhow::{bail, Context, Result};
+use isobench_faaslet::{Call, Function, Runtime, RuntimeConfig};
+use isobench_guests::polybench::{Dataset, Kernel, KernelBuild};
+use isobench_guests::Guests;
+use isobench_report::faasm::ComputeRow;
+use isobench_report::record::workload_values;
+use isobench_report::stats::{geometric_mean, summarize, Ratio, Summary};
+use isobench_report::table::{format_ns, Table};
+use isobench_report::Record;
+use isobench_sandbox::child::{wait_for_exits, Watched};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+pub const SUITE: &str = "polybench";
+
+pub struct PolybenchOptions {
+    pub kernels: Vec<&'static Kernel>,
+    pub dataset: Dataset,
+    pub native_iterations: usize,
+    pub wasm_iterations: usize,
+    /// Unrecorded runs on each side before the recorded ones.
+    pub warmup: usize,
+    /// Where dumps that differ are kept; `None` skips the comparison.
+    pub verify_into: Option<PathBuf>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Native,
+    Wasm,
+    WasmEpoch,
+}
+
+impl Side {
+    const ALL: [Side; 3] = [Side::Native, Side::Wasm, Side::WasmEpoch];
+
+    fn name(self) -> &'static str {
+        match self {
+            Side::Native => "native",
+            Side::Wasm => "wasm",
+            Side::WasmEpoch => "wasm-epoch",
+        }
+    }
+}
+
+struct Sample {
+    kernel_ns: f64,
+    run_ns: f64,
+}
+
+/// The two engines: one with epoch checks, one without (for the child runs).
+struct Engines {
+    epoch: Runtime,
+    unchecked: Runtime,
+    /// The `isobench` executable, which runs unchecked guests as a child.
+    host_exe: PathBuf,
+}
+
+impl Engines {
+    fn new(faaslet: &RuntimeConfig, host_exe: &Path) -> Result<Self> {
+        let config = RuntimeConfig {
+            max_instances: 1,
+            ..faaslet.clone()
+        };
+        Ok(Engines {
+            epoch: Runtime::new(config.clone())?,
+            unchecked: Runtime::new(unchecked_config(&config))?,
+            host_exe: host_exe.to_path_buf(),
+        })
+    }
+}
+
+/// The configuration of the engine that `__wasm-run` uses.
+fn unchecked_config(faaslet: &RuntimeConfig) -> RuntimeConfig {
+    RuntimeConfig {
+        max_instances: 1,
+        interruptible: false,
+        ..faaslet.clone()
+    }
+}
+
+/// One kernel, ready to run on every side.
+struct Runner<'a> {
+    native: PathBuf,
+    wasm_path: PathBuf,
+    wasm_epoch: Function,
+    engines: &'a Engines,
+    kernel: &'a Kernel,
+}
+
+pub fn run(
+    guests: &Guests,
+    faaslet: &RuntimeConfig,
+    host_exe: &Path,
+    options: &PolybenchOptions,
+) -> SuiteResult {
+    let mut result = SuiteResult::default();
+    let engines = match Engines::new(faaslet, host_exe) {
+        Ok(engines) => engines,
+        Err(e) => {
+            result.failures.push(format!("polybench: {e:#}"));
+            return result;
+        }
+    };
+    let per_kernel = options.native_iterations + 2 * options.wasm_iterations + 3 * options.warmup;
+    let bar = progress((options.kernels.len() * per_kernel) as u64);
+    for (done, kernel) in options.kernels.iter().enumerate() {
+        bar.set_message(kernel.name.clone());
+        let outcome = Runner::prepare(guests, &engines, kernel, options.dataset).and_then(|r| {
+            r.measure(options, &mut result.records, || bar.inc(1))?;
+            match &options.verify_into {
+                Some(dir) => r.verify(dir),
+                None => Ok(()),
+            }
+        });
+        if let Err(e) = outcome {
+            result.failures.push(format!("{}: {e:#}", kernel.name));
+        }
+        // A kernel that failed part-way skips the rest of its runs.
+        bar.set_position(((done + 1) * per_kernel) as u64);
+    }
+    bar.finish_and_clear();
+    result.summary = summary(&result.records, options);
+    result
+}
+
+impl<'a> Runner<'a> {
+    /// Builds both targets and compiles the wasm for both engines (into the
+    /// code cache, where the child finds it), outside anything timed.
+    fn prepare(
+        guests: &Guests,
+        engines: &'a Engines,
+        kernel: &'a Kernel,
+        dataset: Dataset,
+    ) -> Result<Self> {
+        let KernelBuild { native, wasm } = guests.polybench(kernel, dataset)?;
+        let (wasm_epoch, _) = engines.epoch.load_command(&wasm)?;
+        engines.unchecked.load_command(&wasm)?;
+        Ok(Runner {
+            native,
+            wasm_path: wasm,
+            wasm_epoch,
+            engines,
+            kernel,
+        })
+    }
+
+    fn iterations(side: Side, options: &PolybenchOptions) -> usize {
+        match side {
+            Side::Native => options.native_iterations,
+            Side::Wasm | Side::WasmEpoch => options.wasm_iterations,
+        }
+    }
+
+    fn measure(
+        &self,
+        options: &PolybenchOptions,
+        records: &mut Vec<Record>,
+        mut tick: impl FnMut(),
+    ) -> Result<()> {
+        for _ in 0..options.warmup {
+            for side in Side::ALL {
+                self.run(side, None)?;
+                tick();
+            }
+        }
+        let rounds = options.native_iterations.max(options.wasm_iterations);
+        for iteration in 0..rounds {
+            for side in Side::ALL {
+                if iteration >= Self::iterations(side, options) {
+                    continue;
+                }
+                let sample = self.run(side, None)?;
+                for (metric, value) in [("kernel_ns", sample.kernel_ns), ("run_ns", sample.run_ns)]
+                {
+                    records.push(Record {
+                        suite: SUITE.into(),
+                        runtime: side.name().into(),
+                        workload: self.kernel.name.clone(),
+                        workers: 1,
+                        iteration: Some(iteration as u64),
+                        metric: metric.into(),
+                        value,
+                        unit: "ns".into(),
+                    });
+                }
+                tick();
+            }
+        }
+        Ok(())
+    }
+
+    /// One run; with `dump_dir`, the guest writes its output arrays there.
+    fn run(&self, side: Side, dump_dir: Option<&Path>) -> Result<Sample> {
+        let dump_name = format!("{}.{}.txt", self.kernel.name, side.name());
+        // A Faaslet sees only the dump directory, as its `/`.
+        let wasm_call = Call {
+            args: dump_dir
+                .map(|_| format!("/{dump_name}"))
+                .into_iter()
+                .collect(),
+            preopen: dump_dir.map(Path::to_path_buf),
+            gate: None,
+        };
+        let (stderr, elapsed) = match side {
+            Side::Native => {
+                let mut command = Command::new(&self.native);
+                command.args(dump_dir.map(|d| d.join(&dump_name)));
+                self.run_process(command, side)?
+            }
+            Side::Wasm => {
+                let mut command = Command::new(&self.engines.host_exe);
+                command
+                    .arg("__wasm-run")
+                    .arg(&self.wasm_path)
+                    .arg("--memory-cap-mib")
+                    .arg((self.engines.unchecked.config().memory_cap >> 20).to_string());
+                if let Some(dir) = &wasm_call.preopen {
+                    command.arg("--preopen").arg(dir);
+                }
+                command.arg("--").args(&wasm_call.args);
+                self.run_process(command, side)?
+            }
+            Side::WasmEpoch => run_on_thread(&self.wasm_epoch, &wasm_call)?,
+        };
+        let reported = |key: &str| -> Option<f64> {
+            stderr
+                .lines()
+                .find_map(|line| line.strip_prefix(key)?.strip_prefix(' '))
+                .and_then(|ns| ns.trim().parse().ok())
+        };
+        let kernel_ns = reported("kernel_ns").with_context(|| {
+            format!("the {} run reported no kernel time: {stderr}", side.name())
+        })?;
+        // The child process of the unchecked side times the Faaslet itself.
+        let run_ns = match side {
+            Side::Wasm => reported("run_ns").context("the wasm child reported no run time")?,
+            _ => elapsed,
+        };
+        Ok(Sample { kernel_ns, run_ns })
+    }
+
+    /// Start to exit of a child process, stopped at the time limit; returns
+    /// its standard error and the elapsed time.
+    fn run_process(&self, mut command: Command, side: Side) -> Result<(String, f64)> {
+        let time_limit = self.engines.epoch.config().time_limit;
+        let started = Instant::now();
+        let child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .with_context(|| format!("starting the {} run", side.name()))?;
+        let mut watched = vec![Watched::new(child, started)?];
+        let exited = !wait_for_exits(&watched, Some(time_limit))?.is_empty();
+        let elapsed = started.elapsed().as_nanos() as f64;
+        let mut child = watched.pop().expect("one child is watched").child;
+        if !exited {
+            child.kill().ok();
+            child.wait().ok();
+            bail!(
+                "the {} run was stopped by the time limit of {:.3} s (raise --time-limit if it \
+                 should run longer)",
+                side.name(),
+                time_limit.as_secs_f64()
+            );
+        }
+        let output = child.wait_with_output()?;
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        if !output.status.success() {
+            bail!(
+                "the {} run failed ({}): {stderr}",
+                side.name(),
+                output.status
+            );
+        }
+        Ok((stderr, elapsed))
+    }
+
+    /// Runs once more on each side, writing the arrays, and compares the dumps.
+    fn verify(&self, keep_dir: &Path) -> Result<()> {
+        let scratch = tempfile::tempdir().context("creating a directory for the dumps")?;
+        let dump = |side: Side| -> Result<(String, PathBuf)> {
+            self.run(side, Some(scratch.path()))?;
+            let path = scratch
+                .path()
+                .join(format!("{}.{}.txt", self.kernel.name, side.name()));
+            let text = std::fs::read_to_string(&path)
+                .with_context(|| format!("reading {}", path.display()))?;
+            Ok((text, path))
+        };
+        let (native, native_path) = dump(Side::Native)?;
+        for side in [Side::Wasm, Side::WasmEpoch] {
+            let (wasm, wasm_path) = dump(side)?;
+            if wasm == native {
+                continue;
+            }
+            let (line, native_line, wasm_line) = first_difference(&native, &wasm);
+            std::fs::create_dir_all(keep_dir)?;
+            for path in [&native_path, &wasm_path] {
+                std::fs::copy(path, keep_dir.join(path.file_name().expect("a dump file")))?;
+            }
+            bail!(
+                "native and {} outputs differ at line {line}: `{native_line}` vs `{wasm_line}` \
+                 (both dumps kept in {})",
+                side.name(),
+                keep_dir.display()
+            );
+        }
+        Ok(())
+    }
+}
+
+/// One Faaslet on a fresh thread, timed from instantiation to exit; returns
+/// the guest's standard error and that time.
+fn run_on_thread(function: &Function, call: &Call) -> Result<(String, f64)> {
+    let (outcome, elapsed) = std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                let started = Instant::now();
+                let outcome = function.run(call);
+                (outcome, started.elapsed().as_nanos() as f64)
+            })
+            .join()
+            .expect("a Faaslet thread does not panic")
+    });
+    let outcome = outcome.context("the wasm run failed")?;
+    let stderr = String::from_utf8_lossy(&outcome.stderr).into_owned();
+    if outcome.exit_code != 0 {
+        bail!(
+            "the wasm run exited with status {}: {stderr}",
+            outcome.exit_code
+        );
+    }
+    Ok((stderr, elapsed))
+}
+
+/// `isobench __wasm-run`: one guest run by an engine without epoch checks,
+/// in this (child) process, which the harness kills at the time limit. The
+/// guest's standard error is passed on, followed by a `run_ns` line.
+pub fn wasm_run_child(
+    faaslet: &RuntimeConfig,
+    wasm: &Path,
+    preopen: Option<PathBuf>,
+    args: Vec<String>,
+) -> Result<()> {
+    let runtime = Runtime::new(unchecked_config(faaslet))?;
+    let (function, _) = runtime.load_command(wasm)?;
+    let call = Call {
+        args,
+        preopen,
+        gate: None,
+    };
+    let (stderr, elapsed) = run_on_thread(&function, &call)?;
+    eprint!("{stderr}");
+    eprintln!("run_ns {elapsed}");
+    Ok(())
+}
+
+/// The first line (1-based) where two texts differ, and both versions of it.
+fn first_difference<'t>(a: &'t str, b: &'t str) -> (usize, &'t str, &'t str) {
+    let (mut a_lines, mut b_lines) = (a.lines(), b.lines());
+    let mut number = 1;
+    loop {
+        match (a_lines.next(), b_lines.next()) {
+            (Some(x), Some(y)) if x == y => number += 1,
+            (x, y) => return (number, x.unwrap_or("<end>"), y.unwrap_or("<end>")),
+        }
+    }
+}
+
+/// One kernel's medians and ratios.
+struct KernelSummary {
+    name: String,
+    category: String,
+    native: Summary,
+    wasm: Summary,
+    kernel_ratio: Ratio,
+    epoch_ratio: Option<Ratio>,
+    run_ratio: Option<Ratio>,
+}
+
+fn kernel_summaries(records: &[Record], kernels: &[&Kernel]) -> Vec<KernelSummary> {
+    let summary_of = |side: Side, name: &str, metric: &str| {
+        let samples: Vec<f64> = workload_values(records, side.name(), name, metric).collect();
+        summarize(&samples)
+    };
+    kernels
+        .iter()
+        .filter_map(|kernel| {
+            let native = summary_of(Side::Native, &kernel.name, "kernel_ns")?;
+            let wasm = summary_of(Side::Wasm, &kernel.name, "kernel_ns")?;
+            let epoch_ratio = summary_of(Side::WasmEpoch, &kernel.name, "kernel_ns")
+                .map(|e| Ratio::of_medians(&e, &native));
+            let run_ratio = summary_of(Side::Native, &kernel.name, "run_ns")
+                .zip(summary_of(Side::Wasm, &kernel.name, "run_ns"))
+                .map(|(n, w)| Ratio::of_medians(&w, &n));
+            Some(KernelSummary {
+                name: kernel.name.clone(),
+                category: kernel.category.clone(),
+                kernel_ratio: Ratio::of_medians(&wasm, &native),
+                epoch_ratio,
+                native,
+                wasm,
+                run_ratio,
+            })
+        })
+        .collect()
+}
+
+fn summary(records: &[Record], options: &PolybenchOptions) -> String {
+    let kernels = kernel_summaries(records, &options.kernels);
+    if kernels.is_empty() {
+        return String::new();
+    }
+    let mut table = Table::new(&[
+        "kernel",
+        "category",
+        "native kernel",
+        "wasm kernel",
+        "wasm / native (95% CI)",
+        "wasm-epoch / native",
+        "whole run wasm / native",
+    ]);
+    for k in &kernels {
+        table.row(vec![
+            k.name.clone(),
+            k.category.clone(),
+            format_ns(k.native.median),
+            format_ns(k.wasm.median),
+            format!(
+                "{:.2} ({:.2} … {:.2})",
+                k.kernel_ratio.value, k.kernel_ratio.low, k.kernel_ratio.high
+            ),
+            format_ratio(k.epoch_ratio),
+            format_ratio(k.run_ratio),
+        ]);
+    }
+    let mut out = format!(
+        "## PolyBench/C, dataset {}\n\nMedian time of the kernel region ({} native and {} wasm \
+         runs per kernel and side). `wasm` is generated code without interruption checks; \
+         `wasm-epoch` has the epoch checks a time-limited Faaslet needs. The whole run is \
+         process start to exit natively, instantiation to exit for wasm.\n\n{}\n",
+        options.dataset,
+        options.native_iterations,
+        options.wasm_iterations,
+        table.to_markdown()
+    );
+    let kernel_ratios: Vec<f64> = kernels.iter().map(|k| k.kernel_ratio.value).collect();
+    let ratios = |pick: fn(&KernelSummary) -> Option<Ratio>| -> Vec<f64> {
+        kernels
+            .iter()
+            .filter_map(|k| pick(k).map(|r| r.value))
+            .collect()
+    };
+    if let Some(mean) = geometric_mean(&kernel_ratios) {
+        out += &format!(
+            "Geometric mean of wasm / native over {} kernels: **{mean:.3}** (kernel region)",
+            kernel_ratios.len()
+        );
+        if let Some(epoch_mean) = geometric_mean(&ratios(|k| k.epoch_ratio)) {
+            out += &format!(", {epoch_mean:.3} with epoch checks");
+        }
+        if let Some(run_mean) = geometric_mean(&ratios(|k| k.run_ratio)) {
+            out += &format!(", {run_mean:.3} for the whole run");
+        }
+        out += ".\n\n";
+    }
+    let mut slowest: Vec<&KernelSummary> = kernels.iter().collect();
+    slowest.sort_by(|a, b| b.kernel_ratio.value.total_cmp(&a.kernel_ratio.value));
+    let named: Vec<String> = slowest
+        .iter()
+        .take(3)
+        .map(|k| format!("{} ({:.2}×)", k.name, k.kernel_ratio.value))
+        .collect();
+    out += &format!("Slowest in wasm: {}.\n\n", named.join(", "));
+    out
+}
+
+fn format_ratio(ratio: Option<Ratio>) -> String {
+    ratio.map_or_else(|| "–".into(), |r| format!("{:.2}", r.value))
+}
+
+/// Rows of Faasm's `benchmark,type,microseconds` format: the kernel region,
+/// natively and in wasm without epoch checks (as Faasm's engine ran it).
+pub fn faasm_rows(records: &[Record]) -> Vec<ComputeRow> {
+    let compared = [Side::Native.name(), Side::Wasm.name()];
+    records
+        .iter()
+        .filter(|r| r.suite == SUITE && r.metric == "kernel_ns")
+        .filter(|r| compared.contains(&r.runtime.as_str()))
+        .map(|r| ComputeRow {
+            benchmark: r.workload.clone(),
+            kind: r.runtime.clone(),
+            microseconds: r.value / 1e3,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::first_difference;
+
+    #[test]
+    fn first_difference_names_the_line() {
+        assert_eq!(first_difference("a\nb\nc\n", "a\nb\nd\n"), (3, "c", "d"));
+        assert_eq!(first_difference("a\n", "a\nb\n"), (2, "<end>", "b"));
+    }
+}
