@@ -27,6 +27,10 @@ pub enum Command {
     Run(RunArgs),
     /// PolyBench/C kernels, WebAssembly against native code
     Polybench(PolybenchArgs),
+    /// Profile a workload with perf, wasm functions under their own names
+    Profile(ProfileArgs),
+    /// Print a wasm module's function index → name table (its name section)
+    Symbols(SymbolsArgs),
     /// Compile every guest module ahead of time into the code cache
     Codegen(CodegenArgs),
     /// Build the guests (native and wasm32-wasi) whose sources changed
@@ -34,6 +38,9 @@ pub enum Command {
     /// (internal) run one wasm guest without epoch checks, for a harness that bounds it
     #[command(name = "__wasm-run", hide = true)]
     WasmRun(WasmRunArgs),
+    /// (internal) the workload process that `profile` records
+    #[command(name = "__profile-target", hide = true)]
+    ProfileTarget(ProfileTargetArgs),
     /// (internal) hold workers in this process for the harness to measure
     #[command(name = "__host", hide = true)]
     Host(HostArgs),
@@ -132,6 +139,46 @@ pub struct PolybenchArgs {
     pub no_verify: bool,
     #[command(flatten)]
     pub common: Common,
+}
+
+#[derive(Args)]
+pub struct ProfileArgs {
+    /// `noop` or `polybench:KERNEL`
+    pub workload: String,
+    /// Profile the native build instead of the wasm one
+    #[arg(long)]
+    pub native: bool,
+    /// PolyBench problem size
+    #[arg(long, default_value = "small")]
+    pub dataset: Dataset,
+    /// Repeat the workload for at least this many seconds
+    #[arg(long, default_value_t = 3.0, value_parser = positive_seconds)]
+    pub seconds: f64,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Args)]
+pub struct SymbolsArgs {
+    /// A WebAssembly module
+    pub file: PathBuf,
+    /// Also write Faasm's `function.symbols` format to this file
+    #[arg(long, value_name = "FILE")]
+    pub faasm: Option<PathBuf>,
+}
+
+#[derive(Args)]
+pub struct ProfileTargetArgs {
+    #[arg(long, conflicts_with = "native", required_unless_present = "native")]
+    pub wasm: Option<PathBuf>,
+    #[arg(long)]
+    pub native: Option<PathBuf>,
+    #[arg(long)]
+    pub seconds: f64,
+    #[command(flatten)]
+    pub faaslet: FaasletArgs,
+    #[arg(last = true)]
+    pub args: Vec<String>,
 }
 
 #[derive(Args)]

@@ -2,6 +2,7 @@
 
 mod args;
 mod output;
+mod profile;
 
 use anyhow::{Context, Result};
 use args::{Cli, Command, FaasletArgs};
@@ -76,6 +77,9 @@ fn run(cli: Cli) -> Result<()> {
             output.finish()
         }
         Command::Polybench(args) => polybench(args),
+        Command::Profile(args) => profile::profile(args),
+        Command::Symbols(args) => profile::symbols(args),
+        Command::ProfileTarget(args) => profile::target(args),
         Command::Codegen(args) => codegen(&args.faaslet),
         Command::Guests => build_guests().map(|_| ()),
         Command::WasmRun(args) => {
@@ -103,7 +107,7 @@ fn env(faaslet: &FaasletArgs, guests: Arc<Guests>) -> Result<Env> {
     })
 }
 
-fn build_guests() -> Result<Guests> {
+pub(crate) fn build_guests() -> Result<Guests> {
     let guests = Guests::locate();
     let report = guests.ensure_built()?;
     for path in &report.built {

@@ -87,6 +87,15 @@ impl Output {
         })
     }
 
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// A summary with no CSV behind it (a profile's, say).
+    pub fn report(&mut self, result: &SuiteResult) {
+        self.add(result);
+    }
+
     /// Where a suite keeps files for a reader to inspect.
     pub fn subdir(&self, name: &str) -> PathBuf {
         self.dir.join(name)

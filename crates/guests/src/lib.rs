@@ -201,15 +201,20 @@ fn stamp(inputs: &[PathBuf], flags: &[String], compiler: &str) -> Result<String>
 
 fn compile(sources: &[PathBuf], flags: &[String], output: &Path) -> Result<()> {
     std::fs::create_dir_all(output.parent().expect("outputs live in a directory"))?;
+    // Built beside the output and renamed into place, so that two isobench
+    // processes building the same guest never see a half-written file.
+    let partial = output.with_extension(format!("partial-{}", std::process::id()));
     // Sources before flags, so that libraries (`-lm`) follow what uses them.
     let result = Command::new("clang")
         .args(sources)
         .args(flags)
         .arg("-o")
-        .arg(output)
+        .arg(&partial)
         .output()
         .context("running clang")?;
-    if !result.status.success() {
+    if result.status.success() {
+        std::fs::rename(&partial, output)?;
+    } else {
         bail!(
             "clang {} failed for {}:\n{}",
             flags.join(" "),

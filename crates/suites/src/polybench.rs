@@ -342,16 +342,8 @@ impl<'a> Runner<'a> {
 /// One Faaslet on a fresh thread, timed from instantiation to exit; returns
 /// the guest's standard error and that time.
 fn run_on_thread(function: &Function, call: &Call) -> Result<(String, f64)> {
-    let (outcome, elapsed) = std::thread::scope(|scope| {
-        scope
-            .spawn(|| {
-                let started = Instant::now();
-                let outcome = function.run(call);
-                (outcome, started.elapsed().as_nanos() as f64)
-            })
-            .join()
-            .expect("a Faaslet thread does not panic")
-    });
+    let (outcome, elapsed) = function.run_on_new_thread(call);
+    let elapsed = elapsed.as_nanos() as f64;
     let outcome = outcome.context("the wasm run failed")?;
     let stderr = String::from_utf8_lossy(&outcome.stderr).into_owned();
     if outcome.exit_code != 0 {

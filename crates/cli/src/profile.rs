@@ -1,0 +1,164 @@
+//! `isobench profile` and `isobench symbols`.
+
+use crate::args::{ProfileArgs, ProfileTargetArgs, SymbolsArgs};
+use crate::output::Output;
+use anyhow::{bail, Context, Result};
+use isobench_guests::{polybench, Flavour, Guests};
+use isobench_profile::perf::{self, Event};
+use isobench_profile::symbols;
+use isobench_profile::target::{run_repeatedly, Target};
+use isobench_report::table::Table;
+use isobench_suites::SuiteResult;
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+/// How many functions the summary lists.
+const TOP_FUNCTIONS: usize = 15;
+
+/// Longer names (Rust generics, mostly) are cut to this many characters.
+const NAME_WIDTH: usize = 80;
+
+pub fn profile(args: ProfileArgs) -> Result<()> {
+    let perf_version = perf::check_installed()?;
+    let guests = crate::build_guests()?;
+    let (path, guest_args) = resolve(&args.workload, &guests, &args)?;
+    let mut output = Output::create(args.common.out.clone(), &guests, &args.common.faaslet)?;
+    output.setting("perf", perf_version.into());
+    let event = Event::best_available()?;
+    if event == Event::CpuClock {
+        output.note(
+            "the CPU's cycle counter is not available here (no PMU): sampled the cpu-clock \
+             software event instead"
+                .into(),
+        );
+    }
+    let side = if args.native { "native" } else { "wasm" };
+    let mut target = Command::new(std::env::current_exe()?);
+    target
+        .arg("__profile-target")
+        .arg(format!("--{side}"))
+        .arg(&path)
+        .arg("--seconds")
+        .arg(args.seconds.to_string())
+        .arg("--memory-cap-mib")
+        .arg(args.common.faaslet.memory_cap_mib.to_string())
+        .arg("--")
+        .args(&guest_args);
+    eprintln!(
+        "profiling {} ({side}) for {} s with perf ({})",
+        args.workload,
+        args.seconds,
+        event.perf_name()
+    );
+    let recording = perf::record(output.dir(), target, event, !args.native)?;
+    let mut table = Table::new(&["function", "samples", "share"]);
+    for (function, count) in recording.top.iter().take(TOP_FUNCTIONS) {
+        let name = match function.char_indices().nth(NAME_WIDTH) {
+            Some((cut, _)) => format!("{}…", &function[..cut]),
+            None => function.clone(),
+        };
+        table.row(vec![
+            name,
+            count.to_string(),
+            format!(
+                "{:.1}%",
+                100.0 * *count as f64 / recording.samples.max(1) as f64
+            ),
+        ]);
+    }
+    let summary = format!(
+        "## Profile of {} ({side}{})\n\n{} samples of `{}`, by innermost function. Raw samples in \
+         `{}`, the full report in `{}`, folded stacks for a flame graph in `{}`.\n\n{}\n",
+        args.workload,
+        if args.workload.starts_with("polybench:") {
+            format!(", dataset {}", args.dataset)
+        } else {
+            String::new()
+        },
+        recording.samples,
+        event.perf_name(),
+        file_name(&recording.perf_data),
+        file_name(&recording.report),
+        file_name(&recording.folded),
+        table.to_markdown()
+    );
+    output.report(&SuiteResult {
+        summary,
+        ..SuiteResult::default()
+    });
+    output.finish()
+}
+
+fn file_name(path: &std::path::Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// The binary or module a workload name stands for, and its arguments.
+fn resolve(workload: &str, guests: &Guests, args: &ProfileArgs) -> Result<(PathBuf, Vec<String>)> {
+    let flavour = if args.native {
+        Flavour::Native
+    } else {
+        Flavour::Wasm
+    };
+    if workload == "noop" {
+        return Ok((guests.path("noop", flavour), Vec::new()));
+    }
+    if let Some(kernel) = workload.strip_prefix("polybench:") {
+        let kernel = polybench::select(&[kernel.to_string()])?[0];
+        let build = guests.polybench(kernel, args.dataset)?;
+        let path = if args.native {
+            build.native
+        } else {
+            build.wasm
+        };
+        return Ok((path, Vec::new()));
+    }
+    bail!(
+        "unknown workload `{workload}`: choose `noop` or `polybench:KERNEL` (kernels are listed \
+         by `isobench polybench --list`)"
+    )
+}
+
+/// `isobench __profile-target`: the process perf records.
+pub fn target(args: ProfileTargetArgs) -> Result<()> {
+    let target = match (args.wasm, args.native) {
+        (Some(wasm), _) => Target::Wasm(wasm),
+        (None, Some(native)) => Target::Native(native),
+        (None, None) => bail!("--wasm or --native is required"),
+    };
+    let runs = run_repeatedly(
+        &target,
+        &args.args,
+        &args.faaslet.config(),
+        Duration::from_secs_f64(args.seconds),
+    )?;
+    eprintln!("{runs} runs recorded");
+    Ok(())
+}
+
+/// `isobench symbols`: the name section as a table, optionally in Faasm's format.
+pub fn symbols(args: SymbolsArgs) -> Result<()> {
+    let functions = symbols::functions(&args.file)?;
+    let mut table = Table::new(&["index", "kind", "name"]);
+    for f in &functions {
+        let kind = match &f.import {
+            Some(import) => format!("import {import}"),
+            None => "defined".into(),
+        };
+        table.row(vec![
+            f.index.to_string(),
+            kind,
+            f.name.clone().unwrap_or_else(|| "(no name)".into()),
+        ]);
+    }
+    print!("{}", table.to_text());
+    if let Some(path) = args.faasm {
+        std::fs::write(&path, symbols::faasm_symbols(&functions))
+            .with_context(|| format!("writing {}", path.display()))?;
+        eprintln!("wrote {}", path.display());
+    }
+    Ok(())
+}

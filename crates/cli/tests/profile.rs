@@ -1,0 +1,161 @@
+//! `isobench profile` and `isobench symbols`, checked against perf's own
+//! output and against the module read independently with wasmparser.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn isobench(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_isobench"))
+        .args(args)
+        .output()
+        .expect("running isobench")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// The medium 2mm module, built by `isobench polybench` if needed.
+fn module_2mm() -> PathBuf {
+    let out = tempfile::tempdir().unwrap();
+    let output = isobench(&[
+        "polybench",
+        "2mm",
+        "--native-iterations",
+        "1",
+        "--wasm-iterations",
+        "1",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/guests/polybench/medium/wasm/2mm.wasm")
+}
+
+#[test]
+fn wasm_samples_land_in_the_kernel_under_its_own_name() {
+    let out = tempfile::tempdir().unwrap();
+    let output = isobench(&[
+        "profile",
+        "polybench:2mm",
+        "--dataset",
+        "medium",
+        "--seconds",
+        "2",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert!(out.path().join("perf.data").exists());
+    let report = std::fs::read_to_string(out.path().join("report.txt")).unwrap();
+    assert!(report.contains("kernel_2mm"), "{report}");
+    // Count leaf frames in the folded stacks: "frame;...;leaf count".
+    let folded = std::fs::read_to_string(out.path().join("folded.txt")).unwrap();
+    let (mut total, mut in_kernel) = (0u64, 0u64);
+    for line in folded.lines() {
+        let (stack, count) = line.rsplit_once(' ').unwrap();
+        let count: u64 = count.parse().unwrap();
+        total += count;
+        if stack.rsplit(';').next().unwrap().contains("2mm") {
+            in_kernel += count;
+        }
+    }
+    assert!(total > 100, "too few samples: {total}");
+    assert!(
+        in_kernel * 2 >= total,
+        "only {in_kernel} of {total} samples in 2mm functions"
+    );
+    let summary = std::fs::read_to_string(out.path().join("summary.md")).unwrap();
+    assert!(summary.contains("| kernel_2mm"), "{summary}");
+}
+
+#[test]
+fn symbols_lists_the_kernel_at_the_index_the_name_section_gives() {
+    let module = module_2mm();
+    let bytes = std::fs::read(&module).unwrap();
+    // The name section and the import count, read here without the code under test.
+    let (mut imports, mut kernel_index) = (0u32, None);
+    for payload in wasmparser::Parser::new(0).parse_all(&bytes) {
+        match payload.unwrap() {
+            wasmparser::Payload::ImportSection(section) => {
+                for import in section.into_imports() {
+                    if let wasmparser::TypeRef::Func(_) = import.unwrap().ty {
+                        imports += 1;
+                    }
+                }
+            }
+            wasmparser::Payload::CustomSection(section) => {
+                if let wasmparser::KnownCustom::Name(names) = section.as_known() {
+                    for name in names {
+                        if let wasmparser::Name::Function(map) = name.unwrap() {
+                            for naming in map {
+                                let naming = naming.unwrap();
+                                if naming.name == "kernel_2mm" {
+                                    kernel_index = Some(naming.index);
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    let kernel_index = kernel_index.expect("the module names kernel_2mm");
+    let faasm = tempfile::NamedTempFile::new().unwrap();
+    let output = isobench(&[
+        "symbols",
+        module.to_str().unwrap(),
+        "--faasm",
+        faasm.path().to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    let listing = String::from_utf8_lossy(&output.stdout);
+    let row = listing
+        .lines()
+        .find(|l| l.ends_with(" kernel_2mm"))
+        .expect("a row for kernel_2mm");
+    let columns: Vec<&str> = row.split_whitespace().collect();
+    assert_eq!(
+        columns,
+        [kernel_index.to_string().as_str(), "defined", "kernel_2mm"]
+    );
+    assert!(listing.contains("import wasi_snapshot_preview1."));
+    let symbols = std::fs::read_to_string(faasm.path()).unwrap();
+    let expected = format!("functionDef{} kernel_2mm", kernel_index - imports);
+    assert!(
+        symbols.lines().any(|l| l == expected),
+        "{expected} not in {symbols}"
+    );
+}
+
+#[test]
+fn a_module_without_names_and_a_missing_perf_are_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    let bare = dir.path().join("bare.wasm");
+    // The smallest valid module: magic and version, no sections at all.
+    std::fs::write(&bare, b"\0asm\x01\0\0\0").unwrap();
+    let output = isobench(&["symbols", bare.to_str().unwrap()]);
+    assert!(!output.status.success());
+    assert!(
+        text(&output).contains("has no name section"),
+        "{}",
+        text(&output)
+    );
+
+    let output = Command::new(env!("CARGO_BIN_EXE_isobench"))
+        .args(["profile", "noop", "--out", dir.path().to_str().unwrap()])
+        .env("PATH", "/nonexistent")
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    assert!(
+        text(&output).contains("apt-get install linux-perf"),
+        "{}",
+        text(&output)
+    );
+}

@@ -1,0 +1,71 @@
+//! The process `perf` records: a workload run again and again until enough
+//! time has passed for a useful number of samples.
+
+use anyhow::{bail, Context, Result};
+use isobench_faaslet::{Call, ProfilingStrategy, Runtime, RuntimeConfig};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+pub enum Target {
+    /// A wasm32-wasi command, run as Faaslets by an engine writing a jitdump.
+    Wasm(PathBuf),
+    /// A native binary, started as a process each time.
+    Native(PathBuf),
+}
+
+/// Runs `target` with `args` at least once and until `at_least` has passed;
+/// returns how many runs there were.
+pub fn run_repeatedly(
+    target: &Target,
+    args: &[String],
+    faaslet: &RuntimeConfig,
+    at_least: Duration,
+) -> Result<usize> {
+    let started = Instant::now();
+    let mut runs = 0;
+    match target {
+        Target::Wasm(path) => {
+            // Without epoch checks, as the `wasm` side of the compute suites.
+            let runtime = Runtime::new(RuntimeConfig {
+                max_instances: 1,
+                interruptible: false,
+                profiling: ProfilingStrategy::JitDump,
+                ..faaslet.clone()
+            })?;
+            let (function, _) = runtime.load_command(path)?;
+            let call = Call {
+                args: args.to_vec(),
+                ..Call::default()
+            };
+            while runs == 0 || started.elapsed() < at_least {
+                let outcome = function.run_on_new_thread(&call).0?;
+                if outcome.exit_code != 0 {
+                    bail!(
+                        "{} exited with status {}: {}",
+                        path.display(),
+                        outcome.exit_code,
+                        String::from_utf8_lossy(&outcome.stderr)
+                    );
+                }
+                runs += 1;
+            }
+        }
+        Target::Native(path) => {
+            while runs == 0 || started.elapsed() < at_least {
+                let status = Command::new(path)
+                    .args(args)
+                    .stdin(Stdio::null())
+                    .stdout(Stdio::null())
+                    .stderr(Stdio::null())
+                    .status()
+                    .with_context(|| format!("starting {}", path.display()))?;
+                if !status.success() {
+                    bail!("{} failed ({status})", path.display());
+                }
+                runs += 1;
+            }
+        }
+    }
+    Ok(runs)
+}
