@@ -27,6 +27,8 @@ pub enum Command {
     Run(RunArgs),
     /// PolyBench/C kernels, WebAssembly against native code
     Polybench(PolybenchArgs),
+    /// Compare two results directories: changes, their intervals and verdicts
+    Compare(CompareArgs),
     /// Profile a workload with perf, wasm functions under their own names
     Profile(ProfileArgs),
     /// Print a wasm module's function index → name table (its name section)
@@ -159,6 +161,20 @@ pub struct ProfileArgs {
 }
 
 #[derive(Args)]
+pub struct CompareArgs {
+    /// The earlier results directory
+    pub old: PathBuf,
+    /// The later results directory
+    pub new: PathBuf,
+    /// Exit with status 1 when a significant regression exceeds this many percent
+    #[arg(long, value_name = "PCT", value_parser = positive_percent)]
+    pub fail_on_regress: Option<f64>,
+    /// Changes of the median smaller than this many percent are not significant
+    #[arg(long, value_name = "PCT", default_value_t = 5.0, value_parser = positive_percent)]
+    pub noise: f64,
+}
+
+#[derive(Args)]
 pub struct SymbolsArgs {
     /// A WebAssembly module
     pub file: PathBuf,
@@ -252,6 +268,13 @@ fn positive_counts(list: &str) -> Result<Counts, String> {
         .map(positive_count)
         .collect::<Result<_, _>>()
         .map(Counts)
+}
+
+fn positive_percent(text: &str) -> Result<f64, String> {
+    match text.trim_end_matches('%').parse::<f64>() {
+        Ok(p) if p >= 0.0 && p.is_finite() => Ok(p),
+        _ => Err(format!("`{text}` is not a percentage (such as 10)")),
+    }
 }
 
 fn positive_seconds(text: &str) -> Result<f64, String> {

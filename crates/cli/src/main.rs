@@ -1,6 +1,7 @@
 //! `isobench`: measures what isolation costs a serverless function.
 
 mod args;
+mod compare;
 mod output;
 mod profile;
 
@@ -77,6 +78,7 @@ fn run(cli: Cli) -> Result<()> {
             output.finish()
         }
         Command::Polybench(args) => polybench(args),
+        Command::Compare(args) => compare::run(args),
         Command::Profile(args) => profile::profile(args),
         Command::Symbols(args) => profile::symbols(args),
         Command::ProfileTarget(args) => profile::target(args),

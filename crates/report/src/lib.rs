@@ -2,6 +2,7 @@
 //! the Markdown summary, `meta.json`, and the statistics they are built on.
 //! Measuring happens elsewhere; this crate only computes and writes.
 
+pub mod compare;
 pub mod faasm;
 pub mod meta;
 pub mod record;

@@ -1,0 +1,106 @@
+//! `isobench compare OLD NEW`: what changed between two runs.
+
+use crate::args::CompareArgs;
+use anyhow::{bail, Result};
+use isobench_report::compare::{compare, Verdict};
+use isobench_report::record::read_tidy_csv;
+use isobench_report::table::{format_bytes, format_ns, Table};
+
+/// The suites whose tidy CSVs are compared, when both runs have them.
+const SUITES: &[&str] = &["time", "mem", "polybench"];
+
+pub fn run(args: CompareArgs) -> Result<()> {
+    for dir in [&args.old, &args.new] {
+        if !dir.is_dir() {
+            bail!(
+                "{} is not a results directory (give two directories that isobench wrote)",
+                dir.display()
+            );
+        }
+    }
+    let mut table = Table::new(&[
+        "suite",
+        "runtime",
+        "workload",
+        "workers",
+        "metric",
+        "old",
+        "new",
+        "change (95% CI)",
+        "verdict",
+    ]);
+    let mut regressions = Vec::new();
+    let mut compared_suites = 0;
+    for suite in SUITES {
+        let file = format!("{suite}.csv");
+        let (old, new) = (args.old.join(&file), args.new.join(&file));
+        if !old.exists() || !new.exists() {
+            continue;
+        }
+        compared_suites += 1;
+        for change in compare(&read_tidy_csv(&old)?, &read_tidy_csv(&new)?, args.noise) {
+            let format = |value: f64| match change.unit.as_str() {
+                "ns" => format_ns(value),
+                "bytes" => format_bytes(value),
+                unit => format!("{value} {unit}"),
+            };
+            let percent = |ratio: f64| (ratio - 1.0) * 100.0;
+            table.row(vec![
+                change.suite.clone(),
+                change.runtime.clone(),
+                change.workload.clone(),
+                change.workers.to_string(),
+                change.metric.clone(),
+                format(change.old_median),
+                format(change.new_median),
+                format!(
+                    "{:+.1}% ({:+.1}% … {:+.1}%)",
+                    change.percent(),
+                    percent(change.ratio.low),
+                    percent(change.ratio.high)
+                ),
+                change.verdict_text().to_string(),
+            ]);
+            let limit = args.fail_on_regress.unwrap_or(f64::INFINITY);
+            if change.verdict == Verdict::Worse && change.percent() > limit {
+                regressions.push(format!(
+                    "{} {} {} @{} {}: {:+.1}%",
+                    change.suite,
+                    change.runtime,
+                    change.workload,
+                    change.workers,
+                    change.metric,
+                    change.percent()
+                ));
+            }
+        }
+    }
+    if compared_suites == 0 {
+        bail!(
+            "{} and {} have no suite in common (looked for {})",
+            args.old.display(),
+            args.new.display(),
+            SUITES
+                .iter()
+                .map(|s| format!("{s}.csv"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+    }
+    println!(
+        "Changes of the median from {} to {} (noise threshold {}%):\n\n{}",
+        args.old.display(),
+        args.new.display(),
+        args.noise,
+        table.to_text()
+    );
+    if !regressions.is_empty() {
+        bail!(
+            "{} significant regression(s) above {}%:\n  {}",
+            regressions.len(),
+            args.fail_on_regress.unwrap_or_default(),
+            regressions.join("\n  ")
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,95 @@
+//! `isobench compare`: a regression written into one run is reported (and
+//! fails the command past the threshold), an unchanged runtime is not.
+
+use isobench_report::{write_tidy_csv, Record};
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn isobench(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_isobench"))
+        .args(args)
+        .output()
+        .expect("running isobench")
+}
+
+fn text(output: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    )
+}
+
+/// A `time.csv` with 300 cold starts per runtime, `process` scaled by `slowdown`.
+fn write_run(dir: &Path, slowdown: f64) {
+    let mut records = Vec::new();
+    for (runtime, scale) in [("thread", 1.0), ("process", slowdown)] {
+        for i in 0..300u64 {
+            records.push(Record {
+                suite: "time".into(),
+                runtime: runtime.into(),
+                workload: "noop".into(),
+                workers: 1,
+                iteration: Some(i),
+                metric: "cold_start_ns".into(),
+                value: (40_000 + (i * 7919) % 4_000) as f64 * scale,
+                unit: "ns".into(),
+            });
+        }
+    }
+    write_tidy_csv(&dir.join("time.csv"), &records).unwrap();
+}
+
+fn row<'a>(listing: &'a str, runtime: &str) -> &'a str {
+    listing
+        .lines()
+        .find(|l| l.starts_with(&format!("time   {runtime}")))
+        .unwrap_or_else(|| panic!("no row for {runtime} in:\n{listing}"))
+}
+
+#[test]
+fn a_fifth_slower_runtime_is_a_regression() {
+    let (old, new) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    write_run(old.path(), 1.0);
+    write_run(new.path(), 1.2);
+    let (old, new) = (old.path().to_str().unwrap(), new.path().to_str().unwrap());
+
+    let output = isobench(&["compare", old, new]);
+    assert!(output.status.success(), "{}", text(&output));
+    let listing = text(&output);
+    assert!(row(&listing, "process").contains("+20.0%"), "{listing}");
+    assert!(row(&listing, "process").ends_with("slower"), "{listing}");
+    assert!(
+        row(&listing, "thread").ends_with("no significant change"),
+        "{listing}"
+    );
+
+    let output = isobench(&["compare", old, new, "--fail-on-regress", "10"]);
+    assert!(!output.status.success());
+    assert!(
+        text(&output).contains("1 significant regression(s) above 10%"),
+        "{}",
+        text(&output)
+    );
+    let output = isobench(&["compare", old, new, "--fail-on-regress", "25"]);
+    assert!(output.status.success(), "{}", text(&output));
+}
+
+#[test]
+fn directories_without_results_are_refused() {
+    let empty = tempfile::tempdir().unwrap();
+    let output = isobench(&[
+        "compare",
+        empty.path().to_str().unwrap(),
+        "/nonexistent/results",
+    ]);
+    assert!(!output.status.success());
+    assert!(text(&output).contains("is not a results directory"));
+    let output = isobench(&[
+        "compare",
+        empty.path().to_str().unwrap(),
+        empty.path().to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    assert!(text(&output).contains("no suite in common"));
+}

@@ -1,0 +1,175 @@
+//! Comparing two results directories: per configuration and metric, the
+//! change in the median with its interval, and a verdict.
+//!
+//! Every metric isobench records is a cost (nanoseconds, bytes), so a higher
+//! value is worse. A change is significant when the ratio's interval (see
+//! [`Ratio::of_medians`]) excludes 1 and the median moved by at least the
+//! noise threshold: machines like the shared VMs this runs on drift by a few
+//! percent between runs, and a tool that cries regression at every drift
+//! gets ignored. An interval wider than four times the threshold is too noisy
+//! to say anything.
+
+use crate::stats::{summarize, Ratio};
+use crate::Record;
+use std::collections::BTreeMap;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Verdict {
+    Better,
+    Worse,
+    NoSignificantChange,
+    TooNoisy,
+}
+
+/// One configuration and metric found in both runs.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub suite: String,
+    pub runtime: String,
+    pub workload: String,
+    pub workers: u64,
+    pub metric: String,
+    pub unit: String,
+    pub old_median: f64,
+    pub new_median: f64,
+    pub ratio: Ratio,
+    pub samples: (usize, usize),
+    pub verdict: Verdict,
+}
+
+impl Change {
+    /// The median's change in percent (positive: the new run costs more).
+    pub fn percent(&self) -> f64 {
+        (self.ratio.value - 1.0) * 100.0
+    }
+
+    /// The verdict in words that suit the unit.
+    pub fn verdict_text(&self) -> &'static str {
+        let time = self.unit == "ns";
+        match self.verdict {
+            Verdict::Better if time => "faster",
+            Verdict::Better => "smaller",
+            Verdict::Worse if time => "slower",
+            Verdict::Worse => "larger",
+            Verdict::NoSignificantChange => "no significant change",
+            Verdict::TooNoisy => "too noisy to tell",
+        }
+    }
+}
+
+type Key = (String, String, String, u64, String);
+
+/// Per-sample values grouped by configuration and metric (totals left out).
+fn samples(records: &[Record]) -> BTreeMap<Key, (String, Vec<f64>)> {
+    let mut groups: BTreeMap<Key, (String, Vec<f64>)> = BTreeMap::new();
+    for r in records.iter().filter(|r| r.iteration.is_some()) {
+        let key = (
+            r.suite.clone(),
+            r.runtime.clone(),
+            r.workload.clone(),
+            r.workers,
+            r.metric.clone(),
+        );
+        groups
+            .entry(key)
+            .or_insert_with(|| (r.unit.clone(), Vec::new()))
+            .1
+            .push(r.value);
+    }
+    groups
+}
+
+/// Every configuration and metric sampled in both runs, compared.
+pub fn compare(old: &[Record], new: &[Record], noise_percent: f64) -> Vec<Change> {
+    let old = samples(old);
+    let new = samples(new);
+    let noise = noise_percent / 100.0;
+    old.into_iter()
+        .filter_map(|(key, (unit, before))| {
+            let (_, after) = new.get(&key)?;
+            let (b, a) = (summarize(&before)?, summarize(after)?);
+            if b.median <= 0.0 || b.ci_low <= 0.0 {
+                return None;
+            }
+            let ratio = Ratio::of_medians(&a, &b);
+            let moved = (ratio.value - 1.0).abs() >= noise;
+            let verdict = if ratio.high - ratio.low > 4.0 * noise {
+                Verdict::TooNoisy
+            } else if ratio.low > 1.0 && moved {
+                Verdict::Worse
+            } else if ratio.high < 1.0 && moved {
+                Verdict::Better
+            } else {
+                Verdict::NoSignificantChange
+            };
+            let (suite, runtime, workload, workers, metric) = key;
+            Some(Change {
+                suite,
+                runtime,
+                workload,
+                workers,
+                metric,
+                unit,
+                old_median: b.median,
+                new_median: a.median,
+                ratio,
+                samples: (b.n, a.n),
+                verdict,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn records(runtime: &str, values: impl Iterator<Item = f64>) -> Vec<Record> {
+        values
+            .enumerate()
+            .map(|(i, value)| Record {
+                suite: "time".into(),
+                runtime: runtime.into(),
+                workload: "noop".into(),
+                workers: 1,
+                iteration: Some(i as u64),
+                metric: "cold_start_ns".into(),
+                value,
+                unit: "ns".into(),
+            })
+            .collect()
+    }
+
+    /// 200 samples spread over 100..120, in a scrambled order.
+    fn spread() -> impl Iterator<Item = f64> {
+        (0..200u64).map(|i| 100.0 + ((i * 37) % 21) as f64)
+    }
+
+    #[test]
+    fn a_fifth_slower_is_worse_and_the_same_is_no_change() {
+        let old = [records("a", spread()), records("b", spread())].concat();
+        let new = [
+            records("a", spread()),
+            records("b", spread().map(|v| v * 1.2)),
+        ]
+        .concat();
+        let changes = compare(&old, &new, 5.0);
+        assert_eq!(changes.len(), 2);
+        assert_eq!(changes[0].verdict, Verdict::NoSignificantChange);
+        assert_eq!(changes[1].verdict, Verdict::Worse);
+        assert!((changes[1].percent() - 20.0).abs() < 1e-9);
+        assert_eq!(changes[1].verdict_text(), "slower");
+    }
+
+    #[test]
+    fn a_small_drift_is_not_significant_and_a_wide_spread_is_too_noisy() {
+        let old = records("a", spread());
+        let drift = records("a", spread().map(|v| v * 1.02));
+        assert_eq!(
+            compare(&old, &drift, 5.0)[0].verdict,
+            Verdict::NoSignificantChange
+        );
+        let wild = records("a", (0..9).map(|i| [10.0, 400.0, 90.0][i % 3]));
+        assert_eq!(compare(&old, &wild, 5.0)[0].verdict, Verdict::TooNoisy);
+    }
+}
