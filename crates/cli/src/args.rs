@@ -37,6 +37,10 @@ pub enum Command {
     Codegen(CodegenArgs),
     /// Build the guests (native and wasm32-wasi) whose sources changed
     Guests,
+    /// Build the isobench/noop and isobench/hold Docker images FROM scratch
+    Images,
+    /// Remove every container, bundle and container state the tool created
+    Clean,
     /// (internal) run one wasm guest without epoch checks, for a harness that bounds it
     #[command(name = "__wasm-run", hide = true)]
     WasmRun(WasmRunArgs),
@@ -59,6 +63,14 @@ pub struct FaasletArgs {
 }
 
 impl FaasletArgs {
+    /// The defaults, for commands that take no Faaslet options.
+    pub fn default_values() -> Self {
+        FaasletArgs {
+            memory_cap_mib: 1024,
+            time_limit: 60.0,
+        }
+    }
+
     pub fn config(&self) -> RuntimeConfig {
         RuntimeConfig {
             memory_cap: self.memory_cap_mib << 20,

@@ -56,7 +56,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Run(args) => {
             let (env, mut output) = prepare(&args.common)?;
             let mut counters = open_counters(&mut output);
-            let runtimes = isobench_sandbox::RUNTIMES.to_vec();
+            let runtimes = isobench_sandbox::DEFAULT_RUNTIMES.to_vec();
             let time_options = time::TimeOptions {
                 runtimes: runtimes.clone(),
                 workers: vec![1, 4],
@@ -84,6 +84,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::ProfileTarget(args) => profile::target(args),
         Command::Codegen(args) => codegen(&args.faaslet),
         Command::Guests => build_guests().map(|_| ()),
+        Command::Images => images(),
+        Command::Clean => clean(),
         Command::WasmRun(args) => {
             polybench::wasm_run_child(&args.faaslet.config(), &args.wasm, args.preopen, args.args)
         }
@@ -178,6 +180,38 @@ fn polybench_list() -> String {
         catalogue().len(),
         table.to_text()
     )
+}
+
+/// `isobench images`: the Docker images, built through the engine API.
+fn images() -> Result<()> {
+    let guests = Arc::new(build_guests()?);
+    let env = env(&FaasletArgs::default_values(), guests)?;
+    for line in isobench_sandbox::docker::build_images(&env)? {
+        println!("{line}");
+    }
+    Ok(())
+}
+
+/// `isobench clean`: removes what an interrupted run may have left behind.
+fn clean() -> Result<()> {
+    let mut removed = Vec::new();
+    match isobench_sandbox::docker::remove_labelled_containers() {
+        Ok(ids) => removed.extend(ids.into_iter().map(|id| format!("docker container {id}"))),
+        Err(e) => eprintln!("docker: skipped ({e:#})"),
+    }
+    for (runtime, _) in isobench_sandbox::oci::OCI_RUNTIMES {
+        match isobench_sandbox::oci::clean(runtime) {
+            Ok(items) => removed.extend(items),
+            Err(e) => eprintln!("{runtime}: skipped ({e:#})"),
+        }
+    }
+    if removed.is_empty() {
+        println!("nothing to clean");
+    }
+    for item in removed {
+        println!("removed {item}");
+    }
+    Ok(())
 }
 
 /// `isobench codegen`: compiles every guest module ahead of time.

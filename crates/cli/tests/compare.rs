@@ -1,24 +1,12 @@
 //! `isobench compare`: a regression written into one run is reported (and
 //! fails the command past the threshold), an unchanged runtime is not.
 
+mod common;
+
+use common::{isobench, text};
+
 use isobench_report::{write_tidy_csv, Record};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn isobench(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_isobench"))
-        .args(args)
-        .output()
-        .expect("running isobench")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
 
 /// A `time.csv` with 300 cold starts per runtime, `process` scaled by `slowdown`.
 fn write_run(dir: &Path, slowdown: f64) {

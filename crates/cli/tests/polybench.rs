@@ -2,31 +2,16 @@
 //! wasm (byte-identical dumps), the outputs have their formats, and a kernel
 //! whose wasm build computes something else is caught.
 
+mod common;
+
+use common::{copy_of_guests, isobench_with, text};
+
 use isobench_report::record::read_tidy_csv;
-use std::path::Path;
-use std::process::{Command, Output};
-
-fn isobench(args: &[&str], env: &[(&str, &Path)]) -> Output {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_isobench"));
-    command.args(args);
-    for (key, value) in env {
-        command.env(key, value);
-    }
-    command.output().expect("running isobench")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
 
 /// Runs kernels at a dataset with verification on; returns the results directory.
 fn verified_run(kernels: &str, dataset: &str) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    let output = isobench(
+    let output = isobench_with(
         &[
             "polybench",
             kernels,
@@ -81,9 +66,7 @@ fn a_handful_of_kernels_give_identical_output_at_small() {
 fn a_wasm_build_that_computes_something_else_is_caught() {
     // A copy of the guest sources where 2mm's wasm build (only) nudges one
     // element of its result.
-    let sources = tempfile::tempdir().unwrap();
-    let repo_guests = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../guests");
-    copy_tree(&repo_guests, sources.path());
+    let sources = copy_of_guests();
     let kernel = sources.path().join("polybench/2mm.c");
     let code = std::fs::read_to_string(&kernel).unwrap();
     let nudged = code.replace(
@@ -94,7 +77,7 @@ fn a_wasm_build_that_computes_something_else_is_caught() {
     std::fs::write(&kernel, nudged).unwrap();
     let build = tempfile::tempdir().unwrap();
     let out = tempfile::tempdir().unwrap();
-    let output = isobench(
+    let output = isobench_with(
         &[
             "polybench",
             "2mm,atax",
@@ -128,14 +111,14 @@ fn a_wasm_build_that_computes_something_else_is_caught() {
 
 #[test]
 fn unknown_kernels_and_datasets_are_refused_with_the_valid_ones() {
-    let output = isobench(&["polybench", "2mm,4mm", "--dataset", "mini"], &[]);
+    let output = isobench_with(&["polybench", "2mm,4mm", "--dataset", "mini"], &[]);
     assert!(!output.status.success());
     let shown = text(&output);
     assert!(
         shown.contains("unknown PolyBench kernel `4mm`") && shown.contains("seidel-2d"),
         "{shown}"
     );
-    let output = isobench(&["polybench", "2mm", "--dataset", "huge"], &[]);
+    let output = isobench_with(&["polybench", "2mm", "--dataset", "huge"], &[]);
     assert!(!output.status.success());
     let shown = text(&output);
     assert!(
@@ -147,7 +130,7 @@ fn unknown_kernels_and_datasets_are_refused_with_the_valid_ones() {
 
 #[test]
 fn list_shows_every_kernel_with_its_category_type_and_sizes() {
-    let output = isobench(&["polybench", "--list"], &[]);
+    let output = isobench_with(&["polybench", "--list"], &[]);
     assert!(output.status.success());
     let shown = String::from_utf8_lossy(&output.stdout);
     assert!(shown.starts_with("30 PolyBench/C 4.2.1 kernels"));
@@ -160,18 +143,5 @@ fn list_shows_every_kernel_with_its_category_type_and_sizes() {
         "W=7680 H=4320",
     ] {
         assert!(deriche.contains(expected), "{deriche}");
-    }
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            std::fs::create_dir_all(&target).unwrap();
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
     }
 }

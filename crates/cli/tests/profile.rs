@@ -1,23 +1,12 @@
 //! `isobench profile` and `isobench symbols`, checked against perf's own
 //! output and against the module read independently with wasmparser.
 
+mod common;
+
+use common::{isobench, text};
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn isobench(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_isobench"))
-        .args(args)
-        .output()
-        .expect("running isobench")
-}
-
-fn text(output: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&output.stdout),
-        String::from_utf8_lossy(&output.stderr)
-    )
-}
+use std::process::Command;
 
 /// The medium 2mm module, built by `isobench polybench` if needed.
 fn module_2mm() -> PathBuf {

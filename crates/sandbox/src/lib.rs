@@ -6,9 +6,11 @@
 //! in [`on_threads`]; the others implement [`Sandbox`] directly.
 
 pub mod child;
+pub mod docker;
 mod faaslet;
 mod faaslet_restore;
 pub mod host;
+pub mod oci;
 mod on_threads;
 mod process;
 mod thread;
@@ -21,7 +23,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 /// Every `--runtime` name, in the order they are reported.
-pub const RUNTIMES: &[&str] = &["thread", "process", "faaslet", "faaslet-restore"];
+pub const RUNTIMES: &[&str] = &[
+    "thread",
+    "process",
+    "faaslet",
+    "faaslet-restore",
+    "docker",
+    "runc",
+    "crun",
+];
+
+/// The runtimes whose starts take microseconds, run by default; containers
+/// take a thousand times longer and are asked for by name.
+pub const DEFAULT_RUNTIMES: &[&str] = &["thread", "process", "faaslet", "faaslet-restore"];
 
 /// A way of starting a function, measured as a platform would use it.
 pub trait Sandbox: Send + Sync {
@@ -35,6 +49,12 @@ pub trait Sandbox: Send + Sync {
     /// Starts `workers` copies of the `hold` guest and keeps them alive until
     /// [`Held::release`]; a [`Held`] dropped without release kills them.
     fn hold(&self, workers: usize) -> Result<Box<dyn Held>>;
+
+    /// Long-lived processes outside the harness that work for every start
+    /// (a container daemon): their CPU time and I/O are part of the cost.
+    fn daemons(&self) -> Vec<i32> {
+        Vec::new()
+    }
 }
 
 /// The outcome of one batch of concurrent cold starts.
@@ -44,6 +64,9 @@ pub struct Batch {
     pub starts: Vec<Result<Duration, String>>,
     /// From the first start request until every worker had exited.
     pub wall: Duration,
+    /// Per worker, the time to remove what it left behind after it exited
+    /// (a Docker container); empty where nothing needs removing.
+    pub teardown: Vec<Duration>,
 }
 
 /// Workers kept alive so their footprint can be measured.
@@ -86,8 +109,11 @@ pub struct Env {
 /// code compiled, snapshots taken: nothing of that is left for timed paths).
 pub fn create(name: &str, env: &Env, max_workers: usize) -> Result<Box<dyn Sandbox>> {
     let name = runtime_name(name)?;
-    if name == "process" {
-        return Ok(Box::new(process::Process::new(env)?));
+    match name {
+        "process" => return Ok(Box::new(process::Process::new(env)?)),
+        "docker" => return Ok(Box::new(docker::Docker::new(env)?)),
+        "runc" | "crun" => return Ok(Box::new(oci::new(env, name)?)),
+        _ => {}
     }
     let worker = thread_worker(name, env, max_workers)?;
     Ok(Box::new(on_threads::OnThreads::new(

@@ -51,6 +51,7 @@ impl Sandbox for OnThreads {
         Ok(Batch {
             starts,
             wall: begin.elapsed(),
+            teardown: Vec::new(),
         })
     }
 

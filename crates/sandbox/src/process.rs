@@ -12,30 +12,66 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
 
+/// The command that starts one worker running a guest (`noop` or `hold`).
+pub(crate) type Launcher = Box<dyn Fn(Guest) -> Command + Send + Sync>;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Guest {
+    Noop,
+    Hold,
+}
+
+impl Guest {
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Guest::Noop => "noop",
+            Guest::Hold => "hold",
+        }
+    }
+}
+
+/// Workers that are processes started by a command: the guest binary itself
+/// here, a container runtime running it for `runc` and `crun`.
 pub struct Process {
-    noop: PathBuf,
-    hold: PathBuf,
+    name: &'static str,
+    launch: Launcher,
 }
 
 impl Process {
     pub fn new(env: &Env) -> Result<Self> {
-        let noop = env.guests.path("noop", Flavour::Native);
-        let hold = env.guests.path("hold", Flavour::Native);
-        for binary in [&noop, &hold] {
-            if !binary.exists() {
-                bail!(
-                    "the native guest {} is missing: build the guests with `isobench guests`",
-                    binary.display()
-                );
-            }
-        }
-        Ok(Process { noop, hold })
+        let noop = native_guest(env, Guest::Noop)?;
+        let hold = native_guest(env, Guest::Hold)?;
+        Ok(Process::with_launcher(
+            "process",
+            Box::new(move |guest| {
+                Command::new(match guest {
+                    Guest::Noop => &noop,
+                    Guest::Hold => &hold,
+                })
+            }),
+        ))
     }
+
+    pub(crate) fn with_launcher(name: &'static str, launch: Launcher) -> Self {
+        Process { name, launch }
+    }
+}
+
+/// The static native build of a guest, which must have been built.
+pub(crate) fn native_guest(env: &Env, guest: Guest) -> Result<PathBuf> {
+    let binary = env.guests.path(guest.name(), Flavour::Native);
+    if !binary.exists() {
+        bail!(
+            "the native guest {} is missing: build the guests with `isobench guests`",
+            binary.display()
+        );
+    }
+    Ok(binary)
 }
 
 impl Sandbox for Process {
     fn name(&self) -> &'static str {
-        "process"
+        self.name
     }
 
     fn cold_starts(&self, workers: usize) -> Result<Batch> {
@@ -43,12 +79,12 @@ impl Sandbox for Process {
         let mut watched = Vec::with_capacity(workers);
         for _ in 0..workers {
             let requested = Instant::now();
-            let started = Command::new(&self.noop)
+            let started = (self.launch)(Guest::Noop)
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
-                .stderr(Stdio::null())
+                .stderr(Stdio::piped())
                 .spawn()
-                .with_context(|| format!("starting {}", self.noop.display()))
+                .with_context(|| format!("starting a {} worker", self.name))
                 .and_then(|child| Watched::new(child, requested).context("pidfd_open"));
             match started {
                 Ok(w) => watched.push(w),
@@ -66,17 +102,25 @@ impl Sandbox for Process {
             let exited = wait_for_exits(&watched, None).context("waiting for guest processes")?;
             let seen = Instant::now();
             for i in exited.into_iter().rev() {
-                let mut done = watched.swap_remove(i);
-                let status = done.child.wait()?;
-                starts.push(match status.code() {
-                    Some(0) => Ok(seen - done.requested),
-                    _ => Err(format!("{} {status}", self.noop.display())),
+                let done = watched.swap_remove(i);
+                let output = done.child.wait_with_output()?;
+                starts.push(if output.status.success() {
+                    Ok(seen - done.requested)
+                } else {
+                    // What the runtime said about it, if anything.
+                    Err(format!(
+                        "{} noop worker failed ({}): {}",
+                        self.name,
+                        output.status,
+                        String::from_utf8_lossy(&output.stderr).trim()
+                    ))
                 });
             }
         }
         Ok(Batch {
             starts,
             wall: begin.elapsed(),
+            teardown: Vec::new(),
         })
     }
 
@@ -89,12 +133,12 @@ impl Sandbox for Process {
         };
         let mut stdouts = Vec::with_capacity(workers);
         for _ in 0..workers {
-            let mut child = Command::new(&self.hold)
+            let mut child = (self.launch)(Guest::Hold)
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
                 .stderr(Stdio::null())
                 .spawn()
-                .with_context(|| format!("starting {}", self.hold.display()))?;
+                .with_context(|| format!("starting a {} worker", self.name))?;
             stdouts.push(child.stdout.take().expect("stdout is piped"));
             held.stdins
                 .push(child.stdin.take().expect("stdin is piped"));

@@ -6,10 +6,16 @@
 //! shared VMs do) shifts them all alike rather than whichever ran last.
 //! CPU, disk I/O and hardware counters are read around each block, not each
 //! batch: reading `/proc` between batches would itself slow the next start.
+//! CPU time and I/O are the harness's, its reaped children's and the
+//! sandbox's daemons' (`dockerd` and `containerd` for Docker), plus the whole
+//! machine's busy time, which catches short-lived helpers such as the shims.
+//! Removing what a worker leaves behind (a Docker container) is timed apart,
+//! as `remove_ns`, not hidden in the cold start.
 
 use crate::{progress, Series, SuiteResult};
 use isobench_measure::{
-    block_devices, process_io, system_cpu, CpuTime, HardwareCounters, HardwareCounts, IoBytes,
+    block_devices, process_io, process_tree_cpu, system_cpu, CpuTime, HardwareCounters,
+    HardwareCounts, IoBytes,
 };
 use isobench_report::faasm::{faasm_runtime_name, TimeRow};
 use isobench_report::record::values;
@@ -115,11 +121,19 @@ struct Reading {
 }
 
 impl Reading {
-    fn now(counters: &mut Option<HardwareCounters>) -> Reading {
+    /// The harness (with its reaped children) and the sandbox's daemons.
+    fn now(counters: &mut Option<HardwareCounters>, daemons: &[i32]) -> Reading {
+        let own = CpuTime::harness_and_reaped_children();
+        let daemon = process_tree_cpu(daemons);
+        let mut processes = vec![std::process::id() as i32];
+        processes.extend_from_slice(daemons);
         Reading {
-            cpu: CpuTime::harness_and_reaped_children(),
+            cpu: CpuTime {
+                user: own.user + daemon.user,
+                system: own.system + daemon.system,
+            },
             system_cpu: system_cpu(),
-            io: process_io(&[std::process::id() as i32]),
+            io: process_io(&processes),
             block: block_devices(),
             counts: counters.as_mut().and_then(|c| c.read().ok()),
         }
@@ -181,14 +195,15 @@ impl<'a> Config<'a> {
         counters: &mut Option<HardwareCounters>,
         records: &mut Vec<Record>,
     ) {
-        let before = Reading::now(counters);
+        let daemons = self.sandbox.daemons();
+        let before = Reading::now(counters, &daemons);
         for iteration in iterations {
             if self.abandoned.is_some() {
                 break;
             }
             self.batch(iteration as u64, records);
         }
-        let after = Reading::now(counters);
+        let after = Reading::now(counters, &daemons);
         self.totals.add(&before, &after);
     }
 
@@ -212,6 +227,14 @@ impl<'a> Config<'a> {
                 )),
                 Err(e) => self.failures.push(e),
             }
+        }
+        for removal in batch.teardown {
+            records.push(series.record(
+                Some(iteration),
+                "remove_ns",
+                removal.as_nanos() as f64,
+                "ns",
+            ));
         }
         records.push(series.record(
             Some(iteration),
@@ -262,13 +285,27 @@ impl<'a> Config<'a> {
     }
 }
 
+/// The runtime the others are compared with: `thread`, the floor, when it
+/// ran; else `faaslet`, the runtime containers are compared with; else the
+/// first.
+fn reference_runtime<'a>(runtimes: &[&'a str]) -> Option<&'a str> {
+    ["thread", "faaslet"]
+        .into_iter()
+        .find_map(|r| runtimes.iter().copied().find(|x| *x == r))
+        .or_else(|| runtimes.first().copied())
+}
+
 /// The per-configuration table: median cold start with its 95% confidence
-/// interval, mean ± σ, min…max, outliers, and the median's ratio to `thread`.
+/// interval, mean ± σ, min…max, outliers, and the median's ratio to the
+/// reference runtime.
 pub fn summary(records: &[Record], runtimes: &[&str], workers: &[usize]) -> String {
     let mut out = String::from("## Cold start (`noop`)\n\n");
+    let reference_name = reference_runtime(runtimes).unwrap_or("thread");
+    let ratio_header = format!("× {reference_name}");
     for &w in workers {
-        let reference =
-            summarize(&values(records, "thread", w as u64, "cold_start_ns").collect::<Vec<_>>());
+        let reference = summarize(
+            &values(records, reference_name, w as u64, "cold_start_ns").collect::<Vec<_>>(),
+        );
         let mut table = Table::new(&[
             "runtime",
             "n",
@@ -277,7 +314,7 @@ pub fn summary(records: &[Record], runtimes: &[&str], workers: &[usize]) -> Stri
             "mean ± σ",
             "min … max",
             "outliers",
-            "× thread",
+            ratio_header.as_str(),
         ]);
         for &runtime in runtimes {
             let samples: Vec<f64> = values(records, runtime, w as u64, "cold_start_ns").collect();
@@ -308,7 +345,39 @@ pub fn summary(records: &[Record], runtimes: &[&str], workers: &[usize]) -> Stri
         }
     }
     out += &resource_table(records, runtimes, workers);
+    out += &removal_table(records, runtimes, workers);
     out
+}
+
+/// Median time to remove a worker's remains, for runtimes that leave some.
+fn removal_table(records: &[Record], runtimes: &[&str], workers: &[usize]) -> String {
+    let mut table = Table::new(&["runtime", "workers", "removals", "median remove", "95% CI"]);
+    for &runtime in runtimes {
+        for &w in workers {
+            let samples: Vec<f64> = values(records, runtime, w as u64, "remove_ns").collect();
+            if let Some(s) = summarize(&samples) {
+                table.row(vec![
+                    runtime.to_string(),
+                    w.to_string(),
+                    s.n.to_string(),
+                    format_ns(s.median),
+                    format!("{} … {}", format_ns(s.ci_low), format_ns(s.ci_high)),
+                ]);
+            }
+        }
+    }
+    if table.is_empty() {
+        return String::new();
+    }
+    format!(
+        "### Removal after exit
+
+Not part of the cold start above.
+
+{}
+",
+        table.to_markdown()
+    )
 }
 
 /// CPU and I/O per cold start, from the totals over each configuration.

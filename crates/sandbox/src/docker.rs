@@ -1,0 +1,449 @@
+//! `docker`: the unmodified static guest in a container `FROM scratch`, driven
+//! through the Docker Engine API (bollard), as a platform built on Docker
+//! would. One cold start is create + start + wait for exit; removing the
+//! container afterwards is timed apart (`remove_ns`).
+//!
+//! The accounted set is the whole cost of running Docker on the host:
+//! `dockerd`, `containerd`, every `containerd-shim*` (re-parented to PID 1, so
+//! found by name rather than as anybody's children) and every container
+//! process (the shims' descendants).
+
+use crate::{Batch, Env, Held, Sandbox};
+use anyhow::{anyhow, bail, Context, Result};
+use bollard::container::LogOutput;
+use bollard::models::{ContainerCreateBody, HostConfig};
+use bollard::query_parameters::{
+    AttachContainerOptionsBuilder, BuildImageOptionsBuilder, ListContainersOptionsBuilder,
+    RemoveContainerOptionsBuilder,
+};
+use bollard::{ClientVersion, Docker as Client};
+use futures_util::future::join_all;
+use futures_util::StreamExt;
+use isobench_guests::Flavour;
+use isobench_measure::{descendants, processes_named};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::pin::Pin;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncWrite, AsyncWriteExt};
+use tokio::runtime::Runtime;
+
+/// Every container and image isobench creates carries this label.
+pub const LABEL: &str = "isobench";
+/// The image label holding the SHA-256 of the guest binary inside.
+const GUEST_HASH_LABEL: &str = "isobench.guest-sha256";
+const SOCKET: &str = "/var/run/docker.sock";
+/// Docker 20.10 (Debian 12's docker.io) speaks API 1.41 at most; newer
+/// engines still accept it.
+const API_VERSION: ClientVersion = ClientVersion {
+    major_version: 1,
+    minor_version: 41,
+};
+
+pub struct Docker {
+    client: Client,
+    runtime: Arc<Runtime>,
+}
+
+/// A tokio runtime and a client that has been answered by the daemon.
+pub(crate) fn connect() -> Result<(Client, Arc<Runtime>)> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the tokio runtime for the Docker client")?;
+    let advice = "start it with `dockerd &` (scripts/setup installs docker.io and starts it)";
+    let client = Client::connect_with_socket(SOCKET, 120, &API_VERSION)
+        .map_err(|e| anyhow!("no Docker daemon: {e}; {advice}"))?;
+    runtime
+        .block_on(client.ping())
+        .map_err(|e| anyhow!("the Docker daemon at {SOCKET} does not answer ({e}); {advice}"))?;
+    Ok((client, Arc::new(runtime)))
+}
+
+impl Docker {
+    pub fn new(env: &Env) -> Result<Self> {
+        let (client, runtime) = connect()?;
+        runtime.block_on(ensure_images(&client, env))?;
+        Ok(Docker { client, runtime })
+    }
+}
+
+fn image(guest: &str) -> String {
+    format!("isobench/{guest}")
+}
+
+fn labels() -> HashMap<String, String> {
+    HashMap::from([(LABEL.to_string(), "1".to_string())])
+}
+
+/// `isobench images`: connects and makes sure both images are current.
+pub fn build_images(env: &Env) -> Result<Vec<String>> {
+    let (client, runtime) = connect()?;
+    runtime.block_on(ensure_images(&client, env))
+}
+
+/// Builds `isobench/noop` and `isobench/hold` `FROM scratch` around the static
+/// guests, unless an image holding the same binary exists; returns what it did.
+async fn ensure_images(client: &Client, env: &Env) -> Result<Vec<String>> {
+    let mut report = Vec::new();
+    for guest in ["noop", "hold"] {
+        let binary_path = env.guests.path(guest, Flavour::Native);
+        let binary = std::fs::read(&binary_path).with_context(|| {
+            format!(
+                "reading {} (build the guests with `isobench guests`)",
+                binary_path.display()
+            )
+        })?;
+        let hash: String = Sha256::digest(&binary)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let tag = image(guest);
+        let current = client.inspect_image(&tag).await.ok().and_then(|image| {
+            image
+                .config?
+                .labels?
+                .get(GUEST_HASH_LABEL)
+                .map(|h| h == &hash)
+        });
+        if current == Some(true) {
+            report.push(format!("{tag}: up to date"));
+            continue;
+        }
+        let dockerfile =
+            format!("FROM scratch\nCOPY {guest} /{guest}\nENTRYPOINT [\"/{guest}\"]\n");
+        let context = build_context(&[
+            ("Dockerfile", dockerfile.as_bytes(), 0o644),
+            (guest, &binary, 0o755),
+        ])?;
+        let mut image_labels = labels();
+        image_labels.insert(GUEST_HASH_LABEL.into(), hash);
+        let options = BuildImageOptionsBuilder::default()
+            .t(&tag)
+            .rm(true)
+            .labels(&image_labels)
+            .build();
+        let mut progress =
+            client.build_image(options, None, Some(bollard::body_full(context.into())));
+        while let Some(step) = progress.next().await {
+            step.with_context(|| format!("building the image {tag}"))?;
+        }
+        report.push(format!("{tag}: built FROM scratch"));
+    }
+    Ok(report)
+}
+
+/// An uncompressed tar of the given files, the build context the API takes.
+fn build_context(files: &[(&str, &[u8], u32)]) -> Result<Vec<u8>> {
+    let mut archive = tar::Builder::new(Vec::new());
+    for (name, bytes, mode) in files {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(bytes.len() as u64);
+        header.set_mode(*mode);
+        header.set_cksum();
+        archive.append_data(&mut header, name, *bytes)?;
+    }
+    Ok(archive.into_inner()?)
+}
+
+/// Creates a container of `guest` with the tool's label and no network.
+async fn create(client: &Client, guest: &str, with_stdin: bool) -> Result<String, String> {
+    let body = ContainerCreateBody {
+        image: Some(image(guest)),
+        labels: Some(labels()),
+        open_stdin: Some(with_stdin),
+        stdin_once: Some(with_stdin),
+        attach_stdin: Some(with_stdin),
+        host_config: Some(HostConfig {
+            network_mode: Some("none".into()),
+            ..HostConfig::default()
+        }),
+        ..ContainerCreateBody::default()
+    };
+    client
+        .create_container(None, body)
+        .await
+        .map(|created| created.id)
+        .map_err(|e| format!("creating a {guest} container: {e}"))
+}
+
+async fn remove(client: &Client, id: &str) -> Result<(), String> {
+    let options = RemoveContainerOptionsBuilder::new().force(true).build();
+    client
+        .remove_container(id, Some(options))
+        .await
+        .map_err(|e| format!("removing container {id}: {e}"))
+}
+
+/// Waits for a container to exit; an error unless it exited with status 0.
+async fn wait_for_success(client: &Client, id: &str) -> Result<(), String> {
+    match client.wait_container(id, None).next().await {
+        Some(Ok(exit)) if exit.status_code == 0 => Ok(()),
+        Some(Ok(exit)) => Err(format!("container exited with status {}", exit.status_code)),
+        Some(Err(bollard::errors::Error::DockerContainerWaitError { error, code })) => {
+            Err(format!(
+                "container exited with status {code}{}",
+                with_message(&error)
+            ))
+        }
+        Some(Err(e)) => Err(format!("waiting for the container: {e}")),
+        None => Err("the engine ended the wait without an exit status".into()),
+    }
+}
+
+fn with_message(message: &str) -> String {
+    if message.is_empty() {
+        String::new()
+    } else {
+        format!(": {message}")
+    }
+}
+
+/// One cold start: (create + start + wait, or why it failed; exit instant; removal time).
+async fn cold_start(client: &Client) -> (Result<Duration, String>, Instant, Option<Duration>) {
+    let requested = Instant::now();
+    let id = match create(client, "noop", false).await {
+        Ok(id) => id,
+        Err(e) => return (Err(e), Instant::now(), None),
+    };
+    let ran = match client.start_container(&id, None).await {
+        Ok(()) => wait_for_success(client, &id).await,
+        Err(e) => Err(format!("starting the container: {e}")),
+    };
+    let exited = Instant::now();
+    let removing = Instant::now();
+    let removed = remove(client, &id).await;
+    let remove_time = removed.is_ok().then(|| removing.elapsed());
+    let outcome = ran.and(removed).map(|()| exited - requested);
+    (outcome, exited, remove_time)
+}
+
+impl Sandbox for Docker {
+    fn name(&self) -> &'static str {
+        "docker"
+    }
+
+    fn cold_starts(&self, workers: usize) -> Result<Batch> {
+        let begin = Instant::now();
+        let outcomes = self
+            .runtime
+            .block_on(join_all((0..workers).map(|_| cold_start(&self.client))));
+        let last_exit = outcomes.iter().map(|o| o.1).max().unwrap_or(begin);
+        Ok(Batch {
+            wall: last_exit - begin,
+            teardown: outcomes.iter().filter_map(|o| o.2).collect(),
+            starts: outcomes.into_iter().map(|o| o.0).collect(),
+        })
+    }
+
+    fn hold(&self, workers: usize) -> Result<Box<dyn Held>> {
+        let started = Arc::new(Mutex::new(Started::default()));
+        let ready = Arc::new(AtomicUsize::new(0));
+        // Containers start in the background, so the harness can sample the
+        // footprint while they come up.
+        let starting = self.runtime.spawn(start_holds(
+            self.client.clone(),
+            workers,
+            started.clone(),
+            ready.clone(),
+        ));
+        Ok(Box::new(HeldContainers {
+            client: self.client.clone(),
+            runtime: self.runtime.clone(),
+            workers,
+            started,
+            ready,
+            starting: Some(starting),
+        }))
+    }
+
+    fn daemons(&self) -> Vec<i32> {
+        processes_named(|comm| comm == "dockerd" || comm == "containerd")
+    }
+}
+
+/// What the background start-up has done so far.
+#[derive(Default)]
+struct Started {
+    ids: Vec<String>,
+    /// Each container's standard input; shutting it down releases the guest.
+    inputs: Vec<Pin<Box<dyn AsyncWrite + Send>>>,
+    /// Why start-up stopped, if it did.
+    error: Option<String>,
+}
+
+struct HeldContainers {
+    client: Client,
+    runtime: Arc<Runtime>,
+    workers: usize,
+    started: Arc<Mutex<Started>>,
+    ready: Arc<AtomicUsize>,
+    starting: Option<tokio::task::JoinHandle<()>>,
+}
+
+/// Creates, attaches and starts `workers` hold containers, one after another
+/// as `docker run` would, recording each in `started`.
+async fn start_holds(
+    client: Client,
+    workers: usize,
+    started: Arc<Mutex<Started>>,
+    ready: Arc<AtomicUsize>,
+) {
+    for _ in 0..workers {
+        if let Err(e) = start_hold(&client, &started, &ready).await {
+            started.lock().expect("no panics under the lock").error = Some(format!("{e:#}"));
+            return;
+        }
+    }
+}
+
+async fn start_hold(
+    client: &Client,
+    started: &Mutex<Started>,
+    ready: &Arc<AtomicUsize>,
+) -> Result<()> {
+    let id = create(client, "hold", true)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    started
+        .lock()
+        .expect("no panics under the lock")
+        .ids
+        .push(id.clone());
+    // Attached before it starts, so its "ready" line cannot be missed.
+    let options = AttachContainerOptionsBuilder::new()
+        .stdin(true)
+        .stdout(true)
+        .stream(true)
+        .build();
+    let attached = client
+        .attach_container(&id, Some(options))
+        .await
+        .context("attaching to a hold container")?;
+    started
+        .lock()
+        .expect("no panics under the lock")
+        .inputs
+        .push(attached.input);
+    let ready = ready.clone();
+    let mut output = attached.output;
+    tokio::spawn(async move {
+        let mut seen = Vec::new();
+        while let Some(Ok(chunk)) = output.next().await {
+            if let LogOutput::StdOut { message } = chunk {
+                seen.extend_from_slice(&message);
+                if seen.starts_with(b"ready\n") {
+                    ready.fetch_add(1, Ordering::SeqCst);
+                    // Keep reading until the container ends.
+                    while output.next().await.is_some() {}
+                    return;
+                }
+            }
+        }
+    });
+    client
+        .start_container(&id, None)
+        .await
+        .context("starting a hold container")?;
+    Ok(())
+}
+
+impl Held for HeldContainers {
+    fn accounted_pids(&self) -> Vec<i32> {
+        let mut pids = processes_named(|comm| comm == "dockerd" || comm == "containerd");
+        for shim in processes_named(|comm| comm.starts_with("containerd-shim")) {
+            // The shim itself and the container processes it parents.
+            pids.extend(descendants(shim));
+        }
+        pids.sort_unstable();
+        pids.dedup();
+        pids
+    }
+
+    fn poll_ready(&mut self) -> Result<bool> {
+        if let Some(error) = &self.started.lock().expect("no panics under the lock").error {
+            bail!("starting the hold containers: {error}");
+        }
+        Ok(self.ready.load(Ordering::SeqCst) == self.workers)
+    }
+
+    fn release(mut self: Box<Self>) -> Result<()> {
+        let client = self.client.clone();
+        let starting = self.starting.take();
+        let started = self.started.clone();
+        let outcomes = self.runtime.block_on(async move {
+            if let Some(starting) = starting {
+                starting.await.ok();
+            }
+            let (ids, inputs) = {
+                let mut started = started.lock().expect("no panics under the lock");
+                (
+                    std::mem::take(&mut started.ids),
+                    std::mem::take(&mut started.inputs),
+                )
+            };
+            // End of file on standard input is the release signal.
+            for mut input in inputs {
+                input.shutdown().await.ok();
+            }
+            join_all(ids.iter().map(|id| {
+                let client = client.clone();
+                async move {
+                    let exited = wait_for_success(&client, id).await;
+                    let removed = remove(&client, id).await;
+                    exited.and(removed)
+                }
+            }))
+            .await
+        });
+        let failures: Vec<String> = outcomes.into_iter().filter_map(Result::err).collect();
+        if let Some(first) = failures.first() {
+            bail!(
+                "{} hold containers failed, the first: {first}",
+                failures.len()
+            );
+        }
+        Ok(())
+    }
+}
+
+impl Drop for HeldContainers {
+    fn drop(&mut self) {
+        let client = self.client.clone();
+        let starting = self.starting.take();
+        let started = self.started.clone();
+        self.runtime.block_on(async move {
+            // Stop starting more, then remove whatever was created.
+            if let Some(starting) = starting {
+                starting.abort();
+                starting.await.ok();
+            }
+            let ids = std::mem::take(&mut started.lock().expect("no panics under the lock").ids);
+            join_all(ids.iter().map(|id| remove(&client, id))).await;
+        });
+    }
+}
+/// Removes every container carrying the tool's label; returns their ids.
+pub fn remove_labelled_containers() -> Result<Vec<String>> {
+    let (client, runtime) = connect()?;
+    runtime.block_on(async {
+        let filters = HashMap::from([("label", vec![LABEL])]);
+        let options = ListContainersOptionsBuilder::new()
+            .all(true)
+            .filters(&filters)
+            .build();
+        let containers = client
+            .list_containers(Some(options))
+            .await
+            .context("listing containers")?;
+        let mut removed = Vec::new();
+        for id in containers.into_iter().filter_map(|c| c.id) {
+            remove(&client, &id).await.map_err(anyhow::Error::msg)?;
+            removed.push(id);
+        }
+        Ok(removed)
+    })
+}
