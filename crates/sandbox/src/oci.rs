@@ -132,10 +132,17 @@ pub fn new(env: &Env, runtime: &'static str) -> Result<Process> {
         .output()
         .with_context(|| format!("running {runtime}"))?;
     if !probe.status.success() {
+        let said = String::from_utf8_lossy(&probe.stderr);
+        let advice = if said.contains("hybrid") {
+            " (scripts/setup, as root, gives the cgroup v2 controllers v1 hierarchies, which \
+             lets crun run)"
+        } else {
+            ""
+        };
         bail!(
-            "{runtime} cannot run a container on this host ({}): {}",
+            "{runtime} cannot run a container on this host ({}): {}{advice}",
             probe.status,
-            String::from_utf8_lossy(&probe.stderr).trim()
+            said.trim()
         );
     }
     Ok(Process::with_launcher(runtime, Box::new(launch)))
