@@ -27,6 +27,8 @@ pub enum Command {
     Run(RunArgs),
     /// PolyBench/C kernels, WebAssembly against native code
     Polybench(PolybenchArgs),
+    /// Write report.html (plots, host and versions) and refresh summary.md
+    Report(ReportArgs),
     /// Compare two results directories: changes, their intervals and verdicts
     Compare(CompareArgs),
     /// Profile a workload with perf, wasm functions under their own names
@@ -85,6 +87,12 @@ pub struct Common {
     /// Results directory [default: results/<UTC timestamp>]
     #[arg(long)]
     pub out: Option<PathBuf>,
+    /// Also write every sample with its statistics as JSON to this file
+    #[arg(long, value_name = "FILE")]
+    pub export_json: Option<PathBuf>,
+    /// Also write the summary tables as Markdown to this file
+    #[arg(long, value_name = "FILE")]
+    pub export_markdown: Option<PathBuf>,
     #[command(flatten)]
     pub faaslet: FaasletArgs,
 }
@@ -170,6 +178,12 @@ pub struct ProfileArgs {
     pub seconds: f64,
     #[command(flatten)]
     pub common: Common,
+}
+
+#[derive(Args)]
+pub struct ReportArgs {
+    /// A results directory
+    pub dir: PathBuf,
 }
 
 #[derive(Args)]

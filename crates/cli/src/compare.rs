@@ -39,18 +39,18 @@ pub fn run(args: CompareArgs) -> Result<()> {
         }
         compared_suites += 1;
         for change in compare(&read_tidy_csv(&old)?, &read_tidy_csv(&new)?, args.noise) {
-            let format = |value: f64| match change.unit.as_str() {
+            let format = |value: f64| match change.id.unit.as_str() {
                 "ns" => format_ns(value),
                 "bytes" => format_bytes(value),
                 unit => format!("{value} {unit}"),
             };
             let percent = |ratio: f64| (ratio - 1.0) * 100.0;
             table.row(vec![
-                change.suite.clone(),
-                change.runtime.clone(),
-                change.workload.clone(),
-                change.workers.to_string(),
-                change.metric.clone(),
+                change.id.suite.clone(),
+                change.id.runtime.clone(),
+                change.id.workload.clone(),
+                change.id.workers.to_string(),
+                change.id.metric.clone(),
                 format(change.old_median),
                 format(change.new_median),
                 format!(
@@ -65,11 +65,11 @@ pub fn run(args: CompareArgs) -> Result<()> {
             if change.verdict == Verdict::Worse && change.percent() > limit {
                 regressions.push(format!(
                     "{} {} {} @{} {}: {:+.1}%",
-                    change.suite,
-                    change.runtime,
-                    change.workload,
-                    change.workers,
-                    change.metric,
+                    change.id.suite,
+                    change.id.runtime,
+                    change.id.workload,
+                    change.id.workers,
+                    change.id.metric,
                     change.percent()
                 ));
             }

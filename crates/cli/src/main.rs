@@ -4,6 +4,7 @@ mod args;
 mod compare;
 mod output;
 mod profile;
+mod report;
 
 use anyhow::{Context, Result};
 use args::{Cli, Command, FaasletArgs};
@@ -79,6 +80,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Polybench(args) => polybench(args),
         Command::Compare(args) => compare::run(args),
+        Command::Report(args) => report::run(&args.dir),
         Command::Profile(args) => profile::profile(args),
         Command::Symbols(args) => profile::symbols(args),
         Command::ProfileTarget(args) => profile::target(args),
@@ -99,7 +101,7 @@ fn run(cli: Cli) -> Result<()> {
 /// Builds stale guests, checks `--out`, and gathers what every suite needs.
 fn prepare(common: &args::Common) -> Result<(Env, Output)> {
     let guests = Arc::new(build_guests()?);
-    let output = Output::create(common.out.clone(), &guests, &common.faaslet)?;
+    let output = Output::create(common, &guests)?;
     Ok((env(&common.faaslet, guests)?, output))
 }
 

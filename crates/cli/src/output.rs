@@ -1,12 +1,13 @@
 //! The results directory: CSVs, `meta.json` and `summary.md`, and what the
 //! terminal shows of them.
 
-use crate::args::FaasletArgs;
+use crate::args::Common;
 use anyhow::{Context, Result};
 use isobench_guests::Guests;
+use isobench_report::export::export;
 use isobench_report::faasm;
 use isobench_report::meta::Meta;
-use isobench_report::write_tidy_csv;
+use isobench_report::{write_tidy_csv, Record};
 use isobench_suites::{mem, polybench, time, SuiteResult};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -17,13 +18,18 @@ pub struct Output {
     meta: Meta,
     summary: String,
     failures: Vec<String>,
+    /// Every record written, for the JSON export.
+    records: Vec<Record>,
+    export_json: Option<PathBuf>,
+    export_markdown: Option<PathBuf>,
 }
 
 impl Output {
     /// Creates the results directory and proves it writable before anything runs.
-    pub fn create(out: Option<PathBuf>, guests: &Guests, faaslet: &FaasletArgs) -> Result<Self> {
+    pub fn create(common: &Common, guests: &Guests) -> Result<Self> {
+        let faaslet = &common.faaslet;
         let started_at = utc_timestamp();
-        let dir = out.unwrap_or_else(|| {
+        let dir = common.out.clone().unwrap_or_else(|| {
             PathBuf::from("results").join(started_at.replace([':', '-'], "").replace('T', "-"))
         });
         check_writable(&dir)?;
@@ -55,6 +61,9 @@ impl Output {
             meta,
             summary: String::new(),
             failures: Vec::new(),
+            records: Vec::new(),
+            export_json: common.export_json.clone(),
+            export_markdown: common.export_markdown.clone(),
         })
     }
 
@@ -111,6 +120,7 @@ impl Output {
     ) -> Result<()> {
         write_tidy_csv(&self.dir.join(format!("{suite}.csv")), &result.records)?;
         write_faasm(&self.dir.join(faasm_file))?;
+        self.records.extend(result.records.iter().cloned());
         self.add(result);
         Ok(())
     }
@@ -148,8 +158,19 @@ impl Output {
             }
         }
         let path = self.dir.join("summary.md");
-        std::fs::write(&path, summary).with_context(|| format!("writing {}", path.display()))?;
+        std::fs::write(&path, &summary).with_context(|| format!("writing {}", path.display()))?;
+        if let Some(path) = &self.export_markdown {
+            std::fs::write(path, &summary)
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        if let Some(path) = &self.export_json {
+            let json = serde_json::to_string_pretty(&export(&self.meta, &self.records))?;
+            std::fs::write(path, json + "\n")
+                .with_context(|| format!("writing {}", path.display()))?;
+        }
+        let report = crate::report::write_html(&self.dir)?;
         println!("results written to {}", self.dir.display());
+        println!("report: {}", report.display());
         anyhow::ensure!(
             self.failures.is_empty(),
             "{} configuration(s) failed (see above); everything measured was written",

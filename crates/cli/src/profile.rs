@@ -23,7 +23,7 @@ pub fn profile(args: ProfileArgs) -> Result<()> {
     let perf_version = perf::check_installed()?;
     let guests = crate::build_guests()?;
     let (path, guest_args) = resolve(&args.workload, &guests, &args)?;
-    let mut output = Output::create(args.common.out.clone(), &guests, &args.common.faaslet)?;
+    let mut output = Output::create(&args.common, &guests)?;
     output.setting("perf", perf_version.into());
     let event = Event::best_available()?;
     if event == Event::CpuClock {

@@ -6,12 +6,13 @@
 //! [`Ratio::of_medians`]) excludes 1 and the median moved by at least the
 //! noise threshold: machines like the shared VMs this runs on drift by a few
 //! percent between runs, and a tool that cries regression at every drift
-//! gets ignored. An interval wider than four times the threshold is too noisy
-//! to say anything.
+//! gets ignored. An interval wider than four times the threshold, or a side
+//! with a single sample (as `mem` records per worker count), is too noisy to
+//! say anything.
 
+use crate::record::{series, SeriesId};
 use crate::stats::{summarize, Ratio};
 use crate::Record;
-use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -24,12 +25,7 @@ pub enum Verdict {
 /// One configuration and metric found in both runs.
 #[derive(Debug, Clone)]
 pub struct Change {
-    pub suite: String,
-    pub runtime: String,
-    pub workload: String,
-    pub workers: u64,
-    pub metric: String,
-    pub unit: String,
+    pub id: SeriesId,
     pub old_median: f64,
     pub new_median: f64,
     pub ratio: Ratio,
@@ -45,7 +41,7 @@ impl Change {
 
     /// The verdict in words that suit the unit.
     pub fn verdict_text(&self) -> &'static str {
-        let time = self.unit == "ns";
+        let time = self.id.unit == "ns";
         match self.verdict {
             Verdict::Better if time => "faster",
             Verdict::Better => "smaller",
@@ -57,43 +53,22 @@ impl Change {
     }
 }
 
-type Key = (String, String, String, u64, String);
-
-/// Per-sample values grouped by configuration and metric (totals left out).
-fn samples(records: &[Record]) -> BTreeMap<Key, (String, Vec<f64>)> {
-    let mut groups: BTreeMap<Key, (String, Vec<f64>)> = BTreeMap::new();
-    for r in records.iter().filter(|r| r.iteration.is_some()) {
-        let key = (
-            r.suite.clone(),
-            r.runtime.clone(),
-            r.workload.clone(),
-            r.workers,
-            r.metric.clone(),
-        );
-        groups
-            .entry(key)
-            .or_insert_with(|| (r.unit.clone(), Vec::new()))
-            .1
-            .push(r.value);
-    }
-    groups
-}
-
 /// Every configuration and metric sampled in both runs, compared.
 pub fn compare(old: &[Record], new: &[Record], noise_percent: f64) -> Vec<Change> {
-    let old = samples(old);
-    let new = samples(new);
+    let old = series(old);
+    let new = series(new);
     let noise = noise_percent / 100.0;
     old.into_iter()
-        .filter_map(|(key, (unit, before))| {
-            let (_, after) = new.get(&key)?;
+        .filter_map(|(id, before)| {
+            let after = new.get(&id)?;
             let (b, a) = (summarize(&before)?, summarize(after)?);
             if b.median <= 0.0 || b.ci_low <= 0.0 {
                 return None;
             }
             let ratio = Ratio::of_medians(&a, &b);
             let moved = (ratio.value - 1.0).abs() >= noise;
-            let verdict = if ratio.high - ratio.low > 4.0 * noise {
+            // One sample on a side gives no interval at all.
+            let verdict = if b.n < 2 || a.n < 2 || ratio.high - ratio.low > 4.0 * noise {
                 Verdict::TooNoisy
             } else if ratio.low > 1.0 && moved {
                 Verdict::Worse
@@ -102,14 +77,8 @@ pub fn compare(old: &[Record], new: &[Record], noise_percent: f64) -> Vec<Change
             } else {
                 Verdict::NoSignificantChange
             };
-            let (suite, runtime, workload, workers, metric) = key;
             Some(Change {
-                suite,
-                runtime,
-                workload,
-                workers,
-                metric,
-                unit,
+                id,
                 old_median: b.median,
                 new_median: a.median,
                 ratio,
@@ -171,5 +140,7 @@ mod tests {
         );
         let wild = records("a", (0..9).map(|i| [10.0, 400.0, 90.0][i % 3]));
         assert_eq!(compare(&old, &wild, 5.0)[0].verdict, Verdict::TooNoisy);
+        let single = records("a", std::iter::once(200.0));
+        assert_eq!(compare(&old, &single, 5.0)[0].verdict, Verdict::TooNoisy);
     }
 }

@@ -3,10 +3,13 @@
 //! Measuring happens elsewhere; this crate only computes and writes.
 
 pub mod compare;
+pub mod export;
 pub mod faasm;
+pub mod html;
 pub mod meta;
 pub mod record;
 pub mod stats;
+pub mod svg;
 pub mod table;
 
 pub use record::{write_tidy_csv, Record, TIDY_HEADER};

@@ -2,6 +2,7 @@
 
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The exact header of every `<suite>.csv`.
@@ -72,4 +73,44 @@ pub fn workload_values<'a>(
         .iter()
         .filter(move |r| r.runtime == runtime && r.workload == workload && r.metric == metric)
         .map(|r| r.value)
+}
+
+/// Distinct values in first-seen order (runtimes, worker counts, ...).
+pub fn distinct<T: PartialEq>(items: impl Iterator<Item = T>) -> Vec<T> {
+    let mut seen = Vec::new();
+    for item in items {
+        if !seen.contains(&item) {
+            seen.push(item);
+        }
+    }
+    seen
+}
+
+/// Which configuration and metric a sample belongs to, with its unit.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct SeriesId {
+    pub suite: String,
+    pub runtime: String,
+    pub workload: String,
+    pub workers: u64,
+    pub metric: String,
+    pub unit: String,
+}
+
+/// Per-sample values grouped by configuration and metric (totals, which
+/// have no iteration, are left out).
+pub fn series(records: &[Record]) -> BTreeMap<SeriesId, Vec<f64>> {
+    let mut groups: BTreeMap<SeriesId, Vec<f64>> = BTreeMap::new();
+    for r in records.iter().filter(|r| r.iteration.is_some()) {
+        let id = SeriesId {
+            suite: r.suite.clone(),
+            runtime: r.runtime.clone(),
+            workload: r.workload.clone(),
+            workers: r.workers,
+            metric: r.metric.clone(),
+            unit: r.unit.clone(),
+        };
+        groups.entry(id).or_default().push(r.value);
+    }
+    groups
 }

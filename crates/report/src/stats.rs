@@ -12,7 +12,7 @@
 //!   of their two intervals (low by high, high by low): it holds every ratio
 //!   both intervals allow, so it errs on the wide side, never the narrow one.
 
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
 pub struct Summary {
     pub n: usize,
     pub median: f64,

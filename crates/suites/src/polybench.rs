@@ -428,8 +428,46 @@ fn kernel_summaries(records: &[Record], kernels: &[&Kernel]) -> Vec<KernelSummar
         .collect()
 }
 
+/// The summary of PolyBench records read back from a results directory.
+pub fn summary_of_records(records: &[Record], dataset: &str) -> String {
+    let kernels: Vec<&Kernel> = isobench_guests::polybench::catalogue()
+        .iter()
+        .filter(|k| records.iter().any(|r| r.workload == k.name))
+        .collect();
+    let runs = |side: Side| {
+        records
+            .iter()
+            .filter(|r| r.runtime == side.name() && r.metric == "kernel_ns")
+            .count()
+            / kernels.len().max(1)
+    };
+    render_summary(
+        records,
+        &kernels,
+        dataset,
+        runs(Side::Native),
+        runs(Side::Wasm),
+    )
+}
+
 fn summary(records: &[Record], options: &PolybenchOptions) -> String {
-    let kernels = kernel_summaries(records, &options.kernels);
+    render_summary(
+        records,
+        &options.kernels,
+        &options.dataset.to_string(),
+        options.native_iterations,
+        options.wasm_iterations,
+    )
+}
+
+fn render_summary(
+    records: &[Record],
+    kernels: &[&Kernel],
+    dataset: &str,
+    native_iterations: usize,
+    wasm_iterations: usize,
+) -> String {
+    let kernels = kernel_summaries(records, kernels);
     if kernels.is_empty() {
         return String::new();
     }
@@ -461,9 +499,9 @@ fn summary(records: &[Record], options: &PolybenchOptions) -> String {
          runs per kernel and side). `wasm` is generated code without interruption checks; \
          `wasm-epoch` has the epoch checks a time-limited Faaslet needs. The whole run is \
          process start to exit natively, instantiation to exit for wasm.\n\n{}\n",
-        options.dataset,
-        options.native_iterations,
-        options.wasm_iterations,
+        dataset,
+        native_iterations,
+        wasm_iterations,
         table.to_markdown()
     );
     let kernel_ratios: Vec<f64> = kernels.iter().map(|k| k.kernel_ratio.value).collect();
