@@ -127,6 +127,33 @@ fn docker_times_starts_and_removals_and_reports_a_failing_guest() {
 }
 
 #[test]
+fn without_a_daemon_docker_says_how_to_start_it_and_the_run_goes_on() {
+    let out = tempfile::tempdir().unwrap();
+    let no_socket = out.path().join("no-docker.sock");
+    let output = Command::new(env!("CARGO_BIN_EXE_isobench"))
+        .args([
+            "time",
+            "--runtime",
+            "docker,thread",
+            "--iterations",
+            "3",
+            "--out",
+        ])
+        .arg(out.path())
+        .env("DOCKER_HOST", format!("unix://{}", no_socket.display()))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let shown = text(&output);
+    assert!(
+        shown.contains("failed: docker: no Docker daemon at") && shown.contains("dockerd &"),
+        "{shown}"
+    );
+    let records = read_tidy_csv(&out.path().join("time.csv")).unwrap();
+    assert_eq!(count(&records, "thread", "cold_start_ns"), 3);
+}
+
+#[test]
 fn runc_runs_the_bundle_and_crun_runs_it_or_says_why_not() {
     let out = tempfile::tempdir().unwrap();
     let output = isobench_with(

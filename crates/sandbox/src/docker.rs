@@ -34,7 +34,8 @@ use tokio::runtime::Runtime;
 pub const LABEL: &str = "isobench";
 /// The image label holding the SHA-256 of the guest binary inside.
 const GUEST_HASH_LABEL: &str = "isobench.guest-sha256";
-const SOCKET: &str = "/var/run/docker.sock";
+/// The engine's socket unless `DOCKER_HOST` names another (`unix://PATH`).
+const DEFAULT_SOCKET: &str = "/var/run/docker.sock";
 /// Docker 20.10 (Debian 12's docker.io) speaks API 1.41 at most; newer
 /// engines still accept it.
 const API_VERSION: ClientVersion = ClientVersion {
@@ -55,11 +56,15 @@ pub(crate) fn connect() -> Result<(Client, Arc<Runtime>)> {
         .build()
         .context("starting the tokio runtime for the Docker client")?;
     let advice = "start it with `dockerd &` (scripts/setup installs docker.io and starts it)";
-    let client = Client::connect_with_socket(SOCKET, 120, &API_VERSION)
-        .map_err(|e| anyhow!("no Docker daemon: {e}; {advice}"))?;
+    let socket = std::env::var("DOCKER_HOST")
+        .ok()
+        .and_then(|host| host.strip_prefix("unix://").map(str::to_string))
+        .unwrap_or_else(|| DEFAULT_SOCKET.to_string());
+    let client = Client::connect_with_socket(&socket, 120, &API_VERSION)
+        .map_err(|e| anyhow!("no Docker daemon at {socket} ({e}); {advice}"))?;
     runtime
         .block_on(client.ping())
-        .map_err(|e| anyhow!("the Docker daemon at {SOCKET} does not answer ({e}); {advice}"))?;
+        .map_err(|e| anyhow!("the Docker daemon at {socket} does not answer ({e}); {advice}"))?;
     Ok((client, Arc::new(runtime)))
 }
 
