@@ -6,7 +6,8 @@ use anyhow::{Context, Result};
 use isobench_guests::Guests;
 use isobench_report::export::export;
 use isobench_report::faasm;
-use isobench_report::meta::Meta;
+use isobench_report::html::Results;
+use isobench_report::meta::{summary_header, Meta};
 use isobench_report::{write_tidy_csv, Record};
 use isobench_suites::{mem, polybench, time, SuiteResult};
 use std::collections::BTreeMap;
@@ -138,18 +139,7 @@ impl Output {
     /// configuration failed, after everything measured has been written.
     pub fn finish(self) -> Result<()> {
         self.meta.write(&self.dir.join("meta.json"))?;
-        let mut summary = format!(
-            "# isobench results\n\n`{}` at {} on {} ({}, {} cores), git {}\n\n",
-            self.meta.command_line.join(" "),
-            self.meta.started_at,
-            self.meta.host.hostname,
-            self.meta.host.cpu_model,
-            self.meta.host.cores,
-            self.meta.git_revision
-        );
-        for note in &self.meta.notes {
-            summary += &format!("> Note: {note}\n\n");
-        }
+        let mut summary = summary_header(&serde_json::to_value(&self.meta)?);
         summary += &self.summary;
         if !self.failures.is_empty() {
             summary += "## Failures\n\n";
@@ -168,7 +158,7 @@ impl Output {
             std::fs::write(path, json + "\n")
                 .with_context(|| format!("writing {}", path.display()))?;
         }
-        let report = crate::report::write_html(&self.dir)?;
+        let report = crate::report::write_html(&self.dir, &Results::load(&self.dir)?)?;
         println!("results written to {}", self.dir.display());
         println!("report: {}", report.display());
         anyhow::ensure!(

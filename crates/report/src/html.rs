@@ -2,6 +2,7 @@
 //! network) with a plot per suite that ran and the run's fingerprint. Every
 //! mark in a plot carries the value it stands for as a `data-` attribute.
 
+use crate::meta::command_line;
 use crate::record::{distinct, read_tidy_csv, workload_values, Record};
 use crate::stats::{geometric_mean, least_squares, summarize, Ratio};
 use crate::svg::{escape, Scale, Svg, PALETTE};
@@ -77,14 +78,7 @@ pub fn render(results: &Results) -> String {
          {}</p>\n{body}</body></html>\n",
         escape(&format!(
             "{} — started {}",
-            results.meta["command_line"]
-                .as_array()
-                .map(|a| a
-                    .iter()
-                    .filter_map(|v| v.as_str())
-                    .collect::<Vec<_>>()
-                    .join(" "))
-                .unwrap_or_default(),
+            command_line(&results.meta),
             results.meta["started_at"].as_str().unwrap_or("?")
         ))
     )

@@ -29,3 +29,29 @@ impl Meta {
         std::fs::write(path, json + "\n").with_context(|| format!("writing {}", path.display()))
     }
 }
+
+/// The command line recorded in a `meta.json` (read back as JSON), as typed.
+pub fn command_line(meta: &serde_json::Value) -> String {
+    let words: Vec<&str> = meta["command_line"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_str()).collect())
+        .unwrap_or_default();
+    words.join(" ")
+}
+
+/// The head of `summary.md`: what ran, when, where, and the notes.
+pub fn summary_header(meta: &serde_json::Value) -> String {
+    let mut out = format!(
+        "# isobench results\n\n`{}` at {} on {} ({}, {} cores), git {}\n\n",
+        command_line(meta),
+        meta["started_at"].as_str().unwrap_or("?"),
+        meta["host"]["hostname"].as_str().unwrap_or("?"),
+        meta["host"]["cpu_model"].as_str().unwrap_or("?"),
+        meta["host"]["cores"],
+        meta["git_revision"].as_str().unwrap_or("?"),
+    );
+    for note in meta["notes"].as_array().into_iter().flatten() {
+        out += &format!("> Note: {}\n\n", note.as_str().unwrap_or_default());
+    }
+    out
+}
