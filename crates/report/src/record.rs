@@ -26,6 +26,11 @@ pub struct Record {
 pub fn write_tidy_csv(path: &Path, records: &[Record]) -> Result<()> {
     let mut writer =
         csv::Writer::from_path(path).with_context(|| format!("creating {}", path.display()))?;
+    // The header comes with the first record; a suite that measured nothing
+    // still writes it, so the file reads back (as empty) like any other.
+    if records.is_empty() {
+        writer.write_record(TIDY_HEADER.split(','))?;
+    }
     for record in records {
         writer.serialize(record)?;
     }
@@ -113,4 +118,21 @@ pub fn series(records: &[Record]) -> BTreeMap<SeriesId, Vec<f64>> {
         groups.entry(id).or_default().push(r.value);
     }
     groups
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_suite_without_records_still_writes_the_header() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("mem.csv");
+        write_tidy_csv(&path, &[]).unwrap();
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            format!("{TIDY_HEADER}\n")
+        );
+        assert!(read_tidy_csv(&path).unwrap().is_empty());
+    }
 }
