@@ -201,7 +201,7 @@ fn clean() -> Result<()> {
         Ok(ids) => removed.extend(ids.into_iter().map(|id| format!("docker container {id}"))),
         Err(e) => eprintln!("docker: skipped ({e:#})"),
     }
-    for (runtime, _) in isobench_sandbox::oci::OCI_RUNTIMES {
+    for runtime in isobench_sandbox::oci::OCI_RUNTIMES {
         match isobench_sandbox::oci::clean(runtime) {
             Ok(items) => removed.extend(items),
             Err(e) => eprintln!("{runtime}: skipped ({e:#})"),

@@ -192,11 +192,12 @@ fn stamp(inputs: &[PathBuf], flags: &[String], compiler: &str) -> Result<String>
     }
     hasher.update(flags.join(" "));
     hasher.update(compiler);
-    Ok(hasher
-        .finalize()
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect())
+    Ok(to_hex(&hasher.finalize()))
+}
+
+/// Lower-case hexadecimal, as digests are written in stamps and labels.
+pub fn to_hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 fn compile(sources: &[PathBuf], flags: &[String], output: &Path) -> Result<()> {

@@ -8,6 +8,7 @@
 //! found by name rather than as anybody's children) and every container
 //! process (the shims' descendants).
 
+use crate::process::{native_guest, Guest};
 use crate::{Batch, Env, Held, Sandbox};
 use anyhow::{anyhow, bail, Context, Result};
 use bollard::container::LogOutput;
@@ -19,7 +20,7 @@ use bollard::query_parameters::{
 use bollard::{ClientVersion, Docker as Client};
 use futures_util::future::join_all;
 use futures_util::StreamExt;
-use isobench_guests::Flavour;
+use isobench_guests::to_hex;
 use isobench_measure::{descendants, processes_named};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -76,8 +77,8 @@ impl Docker {
     }
 }
 
-fn image(guest: &str) -> String {
-    format!("isobench/{guest}")
+fn image(guest: Guest) -> String {
+    format!("isobench/{}", guest.name())
 }
 
 fn labels() -> HashMap<String, String> {
@@ -94,19 +95,13 @@ pub fn build_images(env: &Env) -> Result<Vec<String>> {
 /// guests, unless an image holding the same binary exists; returns what it did.
 async fn ensure_images(client: &Client, env: &Env) -> Result<Vec<String>> {
     let mut report = Vec::new();
-    for guest in ["noop", "hold"] {
-        let binary_path = env.guests.path(guest, Flavour::Native);
-        let binary = std::fs::read(&binary_path).with_context(|| {
-            format!(
-                "reading {} (build the guests with `isobench guests`)",
-                binary_path.display()
-            )
-        })?;
-        let hash: String = Sha256::digest(&binary)
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+    for guest in [Guest::Noop, Guest::Hold] {
+        let binary_path = native_guest(env, guest)?;
+        let binary = std::fs::read(&binary_path)
+            .with_context(|| format!("reading {}", binary_path.display()))?;
+        let hash = to_hex(&Sha256::digest(&binary));
         let tag = image(guest);
+        let guest = guest.name();
         let current = client.inspect_image(&tag).await.ok().and_then(|image| {
             image
                 .config?
@@ -154,8 +149,10 @@ fn build_context(files: &[(&str, &[u8], u32)]) -> Result<Vec<u8>> {
     Ok(archive.into_inner()?)
 }
 
-/// Creates a container of `guest` with the tool's label and no network.
-async fn create(client: &Client, guest: &str, with_stdin: bool) -> Result<String, String> {
+/// Creates a container of `guest` with the tool's label and no network; a
+/// `hold` container gets standard input, its release signal.
+async fn create(client: &Client, guest: Guest) -> Result<String, String> {
+    let with_stdin = guest == Guest::Hold;
     let body = ContainerCreateBody {
         image: Some(image(guest)),
         labels: Some(labels()),
@@ -172,7 +169,7 @@ async fn create(client: &Client, guest: &str, with_stdin: bool) -> Result<String
         .create_container(None, body)
         .await
         .map(|created| created.id)
-        .map_err(|e| format!("creating a {guest} container: {e}"))
+        .map_err(|e| format!("creating a {} container: {e}", guest.name()))
 }
 
 async fn remove(client: &Client, id: &str) -> Result<(), String> {
@@ -210,7 +207,7 @@ fn with_message(message: &str) -> String {
 /// One cold start: (create + start + wait, or why it failed; exit instant; removal time).
 async fn cold_start(client: &Client) -> (Result<Duration, String>, Instant, Option<Duration>) {
     let requested = Instant::now();
-    let id = match create(client, "noop", false).await {
+    let id = match create(client, Guest::Noop).await {
         Ok(id) => id,
         Err(e) => return (Err(e), Instant::now(), None),
     };
@@ -219,9 +216,8 @@ async fn cold_start(client: &Client) -> (Result<Duration, String>, Instant, Opti
         Err(e) => Err(format!("starting the container: {e}")),
     };
     let exited = Instant::now();
-    let removing = Instant::now();
     let removed = remove(client, &id).await;
-    let remove_time = removed.is_ok().then(|| removing.elapsed());
+    let remove_time = removed.is_ok().then(|| exited.elapsed());
     let outcome = ran.and(removed).map(|()| exited - requested);
     (outcome, exited, remove_time)
 }
@@ -266,8 +262,13 @@ impl Sandbox for Docker {
     }
 
     fn daemons(&self) -> Vec<i32> {
-        processes_named(|comm| comm == "dockerd" || comm == "containerd")
+        daemon_pids()
     }
+}
+
+/// The engine's long-lived processes.
+fn daemon_pids() -> Vec<i32> {
+    processes_named(|comm| comm == "dockerd" || comm == "containerd")
 }
 
 /// What the background start-up has done so far.
@@ -307,10 +308,10 @@ async fn start_holds(
 
 async fn start_hold(
     client: &Client,
-    started: &Mutex<Started>,
+    started: &Arc<Mutex<Started>>,
     ready: &Arc<AtomicUsize>,
 ) -> Result<()> {
-    let id = create(client, "hold", true)
+    let id = create(client, Guest::Hold)
         .await
         .map_err(anyhow::Error::msg)?;
     started
@@ -333,7 +334,7 @@ async fn start_hold(
         .expect("no panics under the lock")
         .inputs
         .push(attached.input);
-    let ready = ready.clone();
+    let (ready, started) = (ready.clone(), started.clone());
     let mut output = attached.output;
     tokio::spawn(async move {
         let mut seen = Vec::new();
@@ -348,6 +349,9 @@ async fn start_hold(
                 }
             }
         }
+        // The container's output ended before it said it was ready.
+        started.lock().expect("no panics under the lock").error =
+            Some("a hold container ended before saying it was ready".into());
     });
     client
         .start_container(&id, None)
@@ -358,7 +362,7 @@ async fn start_hold(
 
 impl Held for HeldContainers {
     fn accounted_pids(&self) -> Vec<i32> {
-        let mut pids = processes_named(|comm| comm == "dockerd" || comm == "containerd");
+        let mut pids = daemon_pids();
         for shim in processes_named(|comm| comm.starts_with("containerd-shim")) {
             // The shim itself and the container processes it parents.
             pids.extend(descendants(shim));
@@ -431,6 +435,7 @@ impl Drop for HeldContainers {
         });
     }
 }
+
 /// Removes every container carrying the tool's label; returns their ids.
 pub fn remove_labelled_containers() -> Result<Vec<String>> {
     let (client, runtime) = connect()?;
