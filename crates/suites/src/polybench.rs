@@ -24,7 +24,7 @@
 //! its output arrays, and the two dumps must be byte-identical: the proof that
 //! both computed the same thing.
 
-use crate::{progress, SuiteResult};
+use crate::{progress, Series, SuiteResult};
 use anyhow::{bail, Context, Result};
 use isobench_faaslet::{Call, Function, Runtime, RuntimeConfig};
 use isobench_guests::polybench::{Dataset, Kernel, KernelBuild};
@@ -86,13 +86,12 @@ struct Engines {
 
 impl Engines {
     fn new(faaslet: &RuntimeConfig, host_exe: &Path) -> Result<Self> {
-        let config = RuntimeConfig {
-            max_instances: 1,
-            ..faaslet.clone()
-        };
         Ok(Engines {
-            epoch: Runtime::new(config.clone())?,
-            unchecked: Runtime::new(unchecked_config(&config))?,
+            epoch: Runtime::new(RuntimeConfig {
+                max_instances: 1,
+                ..faaslet.clone()
+            })?,
+            unchecked: Runtime::new(unchecked_config(faaslet))?,
             host_exe: host_exe.to_path_buf(),
         })
     }
@@ -199,18 +198,15 @@ impl<'a> Runner<'a> {
                     continue;
                 }
                 let sample = self.run(side, None)?;
+                let series = Series {
+                    suite: SUITE,
+                    runtime: side.name(),
+                    workload: &self.kernel.name,
+                    workers: 1,
+                };
                 for (metric, value) in [("kernel_ns", sample.kernel_ns), ("run_ns", sample.run_ns)]
                 {
-                    records.push(Record {
-                        suite: SUITE.into(),
-                        runtime: side.name().into(),
-                        workload: self.kernel.name.clone(),
-                        workers: 1,
-                        iteration: Some(iteration as u64),
-                        metric: metric.into(),
-                        value,
-                        unit: "ns".into(),
-                    });
+                    records.push(series.record(Some(iteration as u64), metric, value, "ns"));
                 }
                 tick();
             }
