@@ -219,8 +219,6 @@ pub struct ProfileTargetArgs {
     pub seconds: f64,
     #[command(flatten)]
     pub faaslet: FaasletArgs,
-    #[arg(last = true)]
-    pub args: Vec<String>,
 }
 
 #[derive(Args)]

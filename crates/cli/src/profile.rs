@@ -9,8 +9,8 @@ use isobench_profile::symbols;
 use isobench_profile::target::{run_repeatedly, Target};
 use isobench_report::table::Table;
 use isobench_suites::SuiteResult;
+use std::ffi::OsString;
 use std::path::PathBuf;
-use std::process::Command;
 use std::time::Duration;
 
 /// How many functions the summary lists.
@@ -22,7 +22,7 @@ const NAME_WIDTH: usize = 80;
 pub fn profile(args: ProfileArgs) -> Result<()> {
     let perf_version = perf::check_installed()?;
     let guests = crate::build_guests()?;
-    let (path, guest_args) = resolve(&args.workload, &guests, &args)?;
+    let path = resolve(&args.workload, &guests, &args)?;
     let mut output = Output::create(&args.common, &guests)?;
     output.setting("perf", perf_version.into());
     let event = Event::best_available()?;
@@ -34,24 +34,23 @@ pub fn profile(args: ProfileArgs) -> Result<()> {
         );
     }
     let side = if args.native { "native" } else { "wasm" };
-    let mut target = Command::new(std::env::current_exe()?);
-    target
-        .arg("__profile-target")
-        .arg(format!("--{side}"))
-        .arg(&path)
-        .arg("--seconds")
-        .arg(args.seconds.to_string())
-        .arg("--memory-cap-mib")
-        .arg(args.common.faaslet.memory_cap_mib.to_string())
-        .arg("--")
-        .args(&guest_args);
+    let target: Vec<OsString> = vec![
+        std::env::current_exe()?.into(),
+        "__profile-target".into(),
+        format!("--{side}").into(),
+        path.into(),
+        "--seconds".into(),
+        args.seconds.to_string().into(),
+        "--memory-cap-mib".into(),
+        args.common.faaslet.memory_cap_mib.to_string().into(),
+    ];
     eprintln!(
         "profiling {} ({side}) for {} s with perf ({})",
         args.workload,
         args.seconds,
         event.perf_name()
     );
-    let recording = perf::record(output.dir(), target, event, !args.native)?;
+    let recording = perf::record(output.dir(), &target, event, !args.native)?;
     let mut table = Table::new(&["function", "samples", "share"]);
     for (function, count) in recording.top.iter().take(TOP_FUNCTIONS) {
         let name = match function.char_indices().nth(NAME_WIDTH) {
@@ -96,25 +95,24 @@ fn file_name(path: &std::path::Path) -> String {
         .unwrap_or_default()
 }
 
-/// The binary or module a workload name stands for, and its arguments.
-fn resolve(workload: &str, guests: &Guests, args: &ProfileArgs) -> Result<(PathBuf, Vec<String>)> {
+/// The binary or module a workload name stands for.
+fn resolve(workload: &str, guests: &Guests, args: &ProfileArgs) -> Result<PathBuf> {
     let flavour = if args.native {
         Flavour::Native
     } else {
         Flavour::Wasm
     };
     if workload == "noop" {
-        return Ok((guests.path("noop", flavour), Vec::new()));
+        return Ok(guests.path("noop", flavour));
     }
     if let Some(kernel) = workload.strip_prefix("polybench:") {
         let kernel = polybench::select(&[kernel.to_string()])?[0];
         let build = guests.polybench(kernel, args.dataset)?;
-        let path = if args.native {
+        return Ok(if args.native {
             build.native
         } else {
             build.wasm
-        };
-        return Ok((path, Vec::new()));
+        });
     }
     bail!(
         "unknown workload `{workload}`: choose `noop` or `polybench:KERNEL` (kernels are listed \
@@ -131,7 +129,6 @@ pub fn target(args: ProfileTargetArgs) -> Result<()> {
     };
     let runs = run_repeatedly(
         &target,
-        &args.args,
         &args.faaslet.config(),
         Duration::from_secs_f64(args.seconds),
     )?;

@@ -4,6 +4,7 @@
 
 use anyhow::{bail, Context, Result};
 use std::collections::BTreeMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -74,28 +75,20 @@ pub struct Recording {
     pub samples: u64,
 }
 
-/// Records `command` into `dir`. With `jit`, the command is expected to write
-/// a jitdump into `dir/jit` (its working directory), which names the
-/// generated code.
-pub fn record(dir: &Path, command: Command, event: Event, jit: bool) -> Result<Recording> {
+/// Records the command line `target` (program and arguments) into `dir`.
+/// With `jit`, the target is expected to write a jitdump into `dir/jit` (its
+/// working directory), which names the generated code.
+pub fn record(dir: &Path, target: &[OsString], event: Event, jit: bool) -> Result<Recording> {
     let jit_dir = dir.join("jit");
     std::fs::create_dir_all(&jit_dir)?;
     let perf_data = dir.join("perf.data");
-    let program = command.get_program().to_owned();
-    let args: Vec<_> = command.get_args().map(|a| a.to_owned()).collect();
     let status = perf()
         .current_dir(&jit_dir)
         // jitdump timestamps come from the monotonic clock; perf must use it too.
         .args(["record", "-k", "mono", "-g", "-e", event.perf_name(), "-o"])
         .arg(&perf_data)
         .arg("--")
-        .arg(program)
-        .args(args)
-        .envs(
-            command
-                .get_envs()
-                .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v.to_owned()))),
-        )
+        .args(target)
         .status()
         .context("running perf record")?;
     if !status.success() {

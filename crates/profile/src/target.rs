@@ -14,11 +14,10 @@ pub enum Target {
     Native(PathBuf),
 }
 
-/// Runs `target` with `args` at least once and until `at_least` has passed;
-/// returns how many runs there were.
+/// Runs `target` at least once and until `at_least` has passed; returns how
+/// many runs there were.
 pub fn run_repeatedly(
     target: &Target,
-    args: &[String],
     faaslet: &RuntimeConfig,
     at_least: Duration,
 ) -> Result<usize> {
@@ -34,10 +33,7 @@ pub fn run_repeatedly(
                 ..faaslet.clone()
             })?;
             let (function, _) = runtime.load_command(path)?;
-            let call = Call {
-                args: args.to_vec(),
-                ..Call::default()
-            };
+            let call = Call::default();
             while runs == 0 || started.elapsed() < at_least {
                 let outcome = function.run_on_new_thread(&call).0?;
                 if outcome.exit_code != 0 {
@@ -54,7 +50,6 @@ pub fn run_repeatedly(
         Target::Native(path) => {
             while runs == 0 || started.elapsed() < at_least {
                 let status = Command::new(path)
-                    .args(args)
                     .stdin(Stdio::null())
                     .stdout(Stdio::null())
                     .stderr(Stdio::null())
