@@ -84,6 +84,19 @@ impl Default for RuntimeConfig {
     }
 }
 
+impl RuntimeConfig {
+    /// One Faaslet at a time, with no epoch checks in the generated code: for
+    /// a single guest whose time limit is enforced from outside, by a child
+    /// process that can be killed.
+    pub fn single_uninterruptible(&self) -> RuntimeConfig {
+        RuntimeConfig {
+            max_instances: 1,
+            interruptible: false,
+            ..self.clone()
+        }
+    }
+}
+
 pub struct Runtime {
     engine: Engine,
     linker: Linker<GuestState>,

@@ -27,10 +27,8 @@ pub fn run_repeatedly(
         Target::Wasm(path) => {
             // Without epoch checks, as the `wasm` side of the compute suites.
             let runtime = Runtime::new(RuntimeConfig {
-                max_instances: 1,
-                interruptible: false,
                 profiling: ProfilingStrategy::JitDump,
-                ..faaslet.clone()
+                ..faaslet.single_uninterruptible()
             })?;
             let (function, _) = runtime.load_command(path)?;
             let call = Call::default();

@@ -91,18 +91,9 @@ impl Engines {
                 max_instances: 1,
                 ..faaslet.clone()
             })?,
-            unchecked: Runtime::new(unchecked_config(faaslet))?,
+            unchecked: Runtime::new(faaslet.single_uninterruptible())?,
             host_exe: host_exe.to_path_buf(),
         })
-    }
-}
-
-/// The configuration of the engine that `__wasm-run` uses.
-fn unchecked_config(faaslet: &RuntimeConfig) -> RuntimeConfig {
-    RuntimeConfig {
-        max_instances: 1,
-        interruptible: false,
-        ..faaslet.clone()
     }
 }
 
@@ -360,7 +351,7 @@ pub fn wasm_run_child(
     preopen: Option<PathBuf>,
     args: Vec<String>,
 ) -> Result<()> {
-    let runtime = Runtime::new(unchecked_config(faaslet))?;
+    let runtime = Runtime::new(faaslet.single_uninterruptible())?;
     let (function, _) = runtime.load_command(wasm)?;
     let call = Call {
         args,
