@@ -27,6 +27,8 @@ pub enum Command {
     Run(RunArgs),
     /// PolyBench/C kernels, WebAssembly against native code
     Polybench(PolybenchArgs),
+    /// pyperformance's benchmarks, CPython in WebAssembly against the same CPython native
+    Pybench(PybenchArgs),
     /// Write report.html (plots, host and versions) and refresh summary.md
     Report(ReportArgs),
     /// Compare two results directories: changes, their intervals and verdicts
@@ -164,6 +166,33 @@ pub struct PolybenchArgs {
 }
 
 #[derive(Args)]
+pub struct PybenchArgs {
+    /// Benchmarks to run (pyperformance's names), or `all`
+    #[arg(default_value = "all", value_delimiter = ',')]
+    pub benchmarks: Vec<String>,
+    /// List the benchmarks, which run, and why the others do not
+    #[arg(long)]
+    pub list: bool,
+    /// Recorded native runs per benchmark
+    #[arg(long, default_value_t = 10, value_parser = positive_count)]
+    pub native_iterations: usize,
+    /// Recorded wasm runs per benchmark
+    #[arg(long, default_value_t = 10, value_parser = positive_count)]
+    pub wasm_iterations: usize,
+    /// Unrecorded values of the benchmark body inside each run, before the recorded one
+    #[arg(long, default_value_t = 1)]
+    pub warmups: usize,
+    /// Loops per value are doubled until one value takes this long natively, in seconds
+    #[arg(long, default_value_t = 0.1, value_parser = positive_seconds)]
+    pub min_time: f64,
+    /// Also run benchmarks listed as not running, to see how they fail
+    #[arg(long)]
+    pub include_unsupported: bool,
+    #[command(flatten)]
+    pub common: Common,
+}
+
+#[derive(Args)]
 pub struct ProfileArgs {
     /// `noop` or `polybench:KERNEL`
     pub workload: String,
@@ -243,11 +272,20 @@ pub struct WasmRunArgs {
     /// The host directory the guest sees as `/`
     #[arg(long)]
     pub preopen: Option<PathBuf>,
+    /// An environment variable for the guest, NAME=VALUE (repeatable)
+    #[arg(long = "env", value_parser = env_pair)]
+    pub env: Vec<(String, String)>,
     #[command(flatten)]
     pub faaslet: FaasletArgs,
     /// Arguments for the guest
     #[arg(last = true)]
     pub args: Vec<String>,
+}
+
+fn env_pair(pair: &str) -> Result<(String, String), String> {
+    pair.split_once('=')
+        .map(|(name, value)| (name.to_string(), value.to_string()))
+        .ok_or_else(|| format!("`{pair}` is not NAME=VALUE"))
 }
 
 #[derive(Clone)]

@@ -7,7 +7,7 @@ use isobench_report::record::read_tidy_csv;
 use isobench_report::table::{format_bytes, format_ns, Table};
 
 /// The suites whose tidy CSVs are compared, when both runs have them.
-const SUITES: &[&str] = &["time", "mem", "polybench"];
+const SUITES: &[&str] = &["time", "mem", "polybench", "pybench"];
 
 pub fn run(args: CompareArgs) -> Result<()> {
     for dir in [&args.old, &args.new] {

@@ -13,7 +13,7 @@ use isobench_faaslet::{Runtime, RuntimeConfig};
 use isobench_guests::{Flavour, Guests};
 use isobench_measure::HardwareCounters;
 use isobench_sandbox::Env;
-use isobench_suites::{mem, polybench, time};
+use isobench_suites::{compute, mem, polybench, pybench, time};
 use output::Output;
 use std::sync::Arc;
 
@@ -79,6 +79,7 @@ fn run(cli: Cli) -> Result<()> {
             output.finish()
         }
         Command::Polybench(args) => polybench(args),
+        Command::Pybench(args) => pybench(args),
         Command::Compare(args) => compare::run(args),
         Command::Report(args) => report::run(&args.dir),
         Command::Profile(args) => profile::profile(args),
@@ -89,7 +90,13 @@ fn run(cli: Cli) -> Result<()> {
         Command::Images => images(),
         Command::Clean => clean(),
         Command::WasmRun(args) => {
-            polybench::wasm_run_child(&args.faaslet.config(), &args.wasm, args.preopen, args.args)
+            let call = isobench_faaslet::Call {
+                args: args.args,
+                env: args.env,
+                preopen: args.preopen,
+                gate: None,
+            };
+            compute::wasm_run_child(&args.faaslet.config(), &args.wasm, &call)
         }
         Command::Host(args) => {
             let env = env(&args.faaslet, Arc::new(Guests::locate()))?;
@@ -180,6 +187,64 @@ fn polybench_list() -> String {
 
 {}",
         catalogue().len(),
+        table.to_text()
+    )
+}
+
+/// `isobench pybench`: pyperformance's benchmarks in both interpreters, or `--list`.
+fn pybench(args: args::PybenchArgs) -> Result<()> {
+    use isobench_guests::python::{select, Python, PYPERFORMANCE_VERSION};
+    let python = Python::locate();
+    python.ensure_ready()?;
+    let catalogue = python.catalogue()?;
+    if args.list {
+        print!("{}", pybench_list(&catalogue));
+        return Ok(());
+    }
+    let benchmarks = select(&catalogue, &args.benchmarks, args.include_unsupported)?;
+    let (env, mut output) = prepare(&args.common)?;
+    let interpreters = pybench::Interpreters::prepare(python, &env.faaslet, &env.host_exe)?;
+    output.setting(
+        "python_interpreters",
+        serde_json::to_value(interpreters.identify()?)?,
+    );
+    output.setting(
+        "pybench_method",
+        format!(
+            "pyperformance {PYPERFORMANCE_VERSION}; per run {} unrecorded and 1 recorded value of \
+             the body, loops per value calibrated natively to at least {} s; wasm without epoch \
+             checks",
+            args.warmups, args.min_time
+        )
+        .into(),
+    );
+    let options = pybench::PybenchOptions {
+        benchmarks,
+        native_iterations: args.native_iterations,
+        wasm_iterations: args.wasm_iterations,
+        warmups: args.warmups,
+        min_time: args.min_time,
+    };
+    let result = pybench::run(&interpreters, &options);
+    output.pybench(&result)?;
+    output.finish()
+}
+
+fn pybench_list(catalogue: &[isobench_guests::python::Benchmark]) -> String {
+    use isobench_guests::python::PYPERFORMANCE_VERSION;
+    let mut table = isobench_report::table::Table::new(&["benchmark", "runs", "why not"]);
+    for benchmark in catalogue {
+        let (runs, why) = match &benchmark.unsupported {
+            Some(reason) => ("no", reason.clone()),
+            None => ("yes", String::new()),
+        };
+        table.row(vec![benchmark.name.clone(), runs.into(), why]);
+    }
+    let running = catalogue.iter().filter(|b| b.unsupported.is_none()).count();
+    format!(
+        "{} benchmarks of pyperformance {PYPERFORMANCE_VERSION}, {running} of which run in both \
+         interpreters\n\n{}",
+        catalogue.len(),
         table.to_text()
     )
 }

@@ -9,7 +9,7 @@ use isobench_report::faasm;
 use isobench_report::html::Results;
 use isobench_report::meta::{summary_header, Meta};
 use isobench_report::{write_tidy_csv, Record};
-use isobench_suites::{mem, polybench, time, SuiteResult};
+use isobench_suites::{mem, polybench, pybench, time, SuiteResult};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -94,6 +94,12 @@ impl Output {
     pub fn polybench(&mut self, result: &SuiteResult) -> Result<()> {
         self.suite("polybench", "polybench-faasm.csv", result, |path| {
             faasm::write_compute(path, &polybench::faasm_rows(&result.records))
+        })
+    }
+
+    pub fn pybench(&mut self, result: &SuiteResult) -> Result<()> {
+        self.suite("pybench", "pybench-faasm.csv", result, |path| {
+            faasm::write_compute(path, &pybench::faasm_rows(&result.records))
         })
     }
 

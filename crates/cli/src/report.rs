@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use isobench_report::html::{render, Results};
 use isobench_report::meta::summary_header;
 use isobench_report::record::distinct;
-use isobench_suites::{mem, polybench, time};
+use isobench_suites::{mem, polybench, pybench, time};
 use std::path::{Path, PathBuf};
 
 /// Writes `DIR/report.html` from what the directory holds; returns its path.
@@ -46,5 +46,6 @@ fn summary(results: &Results) -> String {
             .unwrap_or("?");
         out += &polybench::summary_of_records(&results.polybench, dataset);
     }
+    out += &pybench::summary_of_records(&results.pybench);
     out
 }

@@ -285,6 +285,8 @@ pub struct Function {
 pub struct Call {
     /// Arguments after the program name.
     pub args: Vec<String>,
+    /// Environment variables, the only ones the guest sees.
+    pub env: Vec<(String, String)>,
     /// The host directory the guest sees as `/`; with none, no file system.
     pub preopen: Option<PathBuf>,
     /// Standard input that blocks at this gate; with none, standard input is empty.
@@ -341,6 +343,7 @@ impl Function {
         let mut wasi = WasiCtxBuilder::new();
         wasi.arg(&self.name)
             .args(&call.args)
+            .envs(&call.env)
             .stdout(stdout.clone())
             .stderr(stderr.clone());
         if let Some(gate) = &call.gate {

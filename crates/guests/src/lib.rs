@@ -17,6 +17,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 pub mod polybench;
+pub mod python;
 
 /// Every guest, by its path under `guests/` without `.c`.
 pub const GUESTS: &[&str] = &["noop", "hold", "test/touch", "test/spin", "test/escape"];

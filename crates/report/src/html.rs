@@ -18,6 +18,7 @@ pub struct Results {
     pub time: Vec<Record>,
     pub mem: Vec<Record>,
     pub polybench: Vec<Record>,
+    pub pybench: Vec<Record>,
 }
 
 impl Results {
@@ -44,6 +45,7 @@ impl Results {
             time: suite("time")?,
             mem: suite("mem")?,
             polybench: suite("polybench")?,
+            pybench: suite("pybench")?,
         })
     }
 }
@@ -69,6 +71,13 @@ pub fn render(results: &Results) -> String {
             "PolyBench/C: wasm / native",
             &results.polybench,
             "kernel_ns",
+        );
+    }
+    if !results.pybench.is_empty() {
+        body += &ratio_section(
+            "Python benchmarks: wasm / native",
+            &results.pybench,
+            "bench_ns",
         );
     }
     body += &meta_section(&results.meta);

@@ -1,8 +1,10 @@
 //! The experiments. Each suite drives sandboxes, reads the measurements and
 //! returns records; writing files is the caller's business.
 
+pub mod compute;
 pub mod mem;
 pub mod polybench;
+pub mod pybench;
 pub mod time;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};

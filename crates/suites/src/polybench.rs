@@ -24,6 +24,7 @@
 //! its output arrays, and the two dumps must be byte-identical: the proof that
 //! both computed the same thing.
 
+use crate::compute::{run_on_thread, run_process, unchecked_wasm_command};
 use crate::{progress, Series, SuiteResult};
 use anyhow::{bail, Context, Result};
 use isobench_faaslet::{Call, Function, Runtime, RuntimeConfig};
@@ -34,10 +35,8 @@ use isobench_report::record::workload_values;
 use isobench_report::stats::{geometric_mean, summarize, Ratio, Summary};
 use isobench_report::table::{format_ns, Table};
 use isobench_report::Record;
-use isobench_sandbox::child::{wait_for_exits, Watched};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::process::Command;
 
 pub const SUITE: &str = "polybench";
 
@@ -215,81 +214,41 @@ impl<'a> Runner<'a> {
                 .into_iter()
                 .collect(),
             preopen: dump_dir.map(Path::to_path_buf),
-            gate: None,
+            ..Call::default()
         };
-        let (stderr, elapsed) = match side {
+        let time_limit = self.engines.epoch.config().time_limit;
+        let finished = match side {
             Side::Native => {
                 let mut command = Command::new(&self.native);
                 command.args(dump_dir.map(|d| d.join(&dump_name)));
-                self.run_process(command, side)?
+                run_process(command, side.name(), time_limit)?
             }
             Side::Wasm => {
-                let mut command = Command::new(&self.engines.host_exe);
-                command
-                    .arg("__wasm-run")
-                    .arg(&self.wasm_path)
-                    .arg("--memory-cap-mib")
-                    .arg((self.engines.unchecked.config().memory_cap >> 20).to_string());
-                if let Some(dir) = &wasm_call.preopen {
-                    command.arg("--preopen").arg(dir);
-                }
-                command.arg("--").args(&wasm_call.args);
-                self.run_process(command, side)?
+                let command = unchecked_wasm_command(
+                    &self.engines.host_exe,
+                    self.engines.unchecked.config(),
+                    &self.wasm_path,
+                    &wasm_call,
+                );
+                run_process(command, side.name(), time_limit)?
             }
             Side::WasmEpoch => run_on_thread(&self.wasm_epoch, &wasm_call)?,
         };
-        let reported = |key: &str| -> Option<f64> {
-            stderr
-                .lines()
-                .find_map(|line| line.strip_prefix(key)?.strip_prefix(' '))
-                .and_then(|ns| ns.trim().parse().ok())
-        };
-        let kernel_ns = reported("kernel_ns").with_context(|| {
-            format!("the {} run reported no kernel time: {stderr}", side.name())
+        let kernel_ns = finished.reported("kernel_ns").with_context(|| {
+            format!(
+                "the {} run reported no kernel time: {}",
+                side.name(),
+                finished.stderr
+            )
         })?;
         // The child process of the unchecked side times the Faaslet itself.
         let run_ns = match side {
-            Side::Wasm => reported("run_ns").context("the wasm child reported no run time")?,
-            _ => elapsed,
+            Side::Wasm => finished
+                .reported("run_ns")
+                .context("the wasm child reported no run time")?,
+            _ => finished.elapsed_ns,
         };
         Ok(Sample { kernel_ns, run_ns })
-    }
-
-    /// Start to exit of a child process, stopped at the time limit; returns
-    /// its standard error and the elapsed time.
-    fn run_process(&self, mut command: Command, side: Side) -> Result<(String, f64)> {
-        let time_limit = self.engines.epoch.config().time_limit;
-        let started = Instant::now();
-        let child = command
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .with_context(|| format!("starting the {} run", side.name()))?;
-        let mut watched = vec![Watched::new(child, started)?];
-        let exited = !wait_for_exits(&watched, Some(time_limit))?.is_empty();
-        let elapsed = started.elapsed().as_nanos() as f64;
-        let mut child = watched.pop().expect("one child is watched").child;
-        if !exited {
-            child.kill().ok();
-            child.wait().ok();
-            bail!(
-                "the {} run was stopped by the time limit of {:.3} s (raise --time-limit if it \
-                 should run longer)",
-                side.name(),
-                time_limit.as_secs_f64()
-            );
-        }
-        let output = child.wait_with_output()?;
-        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
-        if !output.status.success() {
-            bail!(
-                "the {} run failed ({}): {stderr}",
-                side.name(),
-                output.status
-            );
-        }
-        Ok((stderr, elapsed))
     }
 
     /// Runs once more on each side, writing the arrays, and compares the dumps.
@@ -324,44 +283,6 @@ impl<'a> Runner<'a> {
         }
         Ok(())
     }
-}
-
-/// One Faaslet on a fresh thread, timed from instantiation to exit; returns
-/// the guest's standard error and that time.
-fn run_on_thread(function: &Function, call: &Call) -> Result<(String, f64)> {
-    let (outcome, elapsed) = function.run_on_new_thread(call);
-    let elapsed = elapsed.as_nanos() as f64;
-    let outcome = outcome.context("the wasm run failed")?;
-    let stderr = String::from_utf8_lossy(&outcome.stderr).into_owned();
-    if outcome.exit_code != 0 {
-        bail!(
-            "the wasm run exited with status {}: {stderr}",
-            outcome.exit_code
-        );
-    }
-    Ok((stderr, elapsed))
-}
-
-/// `isobench __wasm-run`: one guest run by an engine without epoch checks,
-/// in this (child) process, which the harness kills at the time limit. The
-/// guest's standard error is passed on, followed by a `run_ns` line.
-pub fn wasm_run_child(
-    faaslet: &RuntimeConfig,
-    wasm: &Path,
-    preopen: Option<PathBuf>,
-    args: Vec<String>,
-) -> Result<()> {
-    let runtime = Runtime::new(faaslet.single_uninterruptible())?;
-    let (function, _) = runtime.load_command(wasm)?;
-    let call = Call {
-        args,
-        preopen,
-        gate: None,
-    };
-    let (stderr, elapsed) = run_on_thread(&function, &call)?;
-    eprint!("{stderr}");
-    eprintln!("run_ns {elapsed}");
-    Ok(())
 }
 
 /// The first line (1-based) where two texts differ, and both versions of it.

@@ -1,0 +1,130 @@
+//! What the compute suites (`polybench`, `pybench`) share: one guest run
+//! natively as a process, or as a Faaslet, under the time limit.
+//!
+//! A Faaslet whose generated code has no epoch checks cannot be stopped from
+//! inside its process, so such runs happen in a child (`isobench __wasm-run`)
+//! that the harness kills at the time limit; the child times the Faaslet
+//! itself, from instantiation to exit, and reports it as a last `run_ns` line
+//! on standard error.
+
+use anyhow::{bail, Context, Result};
+use isobench_faaslet::{Call, Function, Runtime, RuntimeConfig};
+use isobench_sandbox::child::{wait_for_exits, Watched};
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// What a finished run printed, and how long it took.
+pub struct Finished {
+    pub stdout: String,
+    pub stderr: String,
+    pub elapsed_ns: f64,
+}
+
+impl Finished {
+    /// The number after `key ` on the last standard-error line starting so
+    /// (the last, because the child's own `run_ns` follows the guest's lines).
+    pub fn reported(&self, key: &str) -> Option<f64> {
+        self.stderr
+            .lines()
+            .rev()
+            .find_map(|line| line.strip_prefix(key)?.strip_prefix(' '))
+            .and_then(|value| value.trim().parse().ok())
+    }
+}
+
+/// Start to exit of a child process, killed at `time_limit`; `what` names
+/// the run in errors. A non-zero exit is an error carrying its output.
+pub fn run_process(mut command: Command, what: &str, time_limit: Duration) -> Result<Finished> {
+    let started = Instant::now();
+    let child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("starting the {what} run"))?;
+    let mut watched = vec![Watched::new(child, started)?];
+    let exited = !wait_for_exits(&watched, Some(time_limit))?.is_empty();
+    let elapsed_ns = started.elapsed().as_nanos() as f64;
+    let mut child = watched.pop().expect("one child is watched").child;
+    if !exited {
+        child.kill().ok();
+        child.wait().ok();
+        bail!(
+            "the {what} run was stopped by the time limit of {:.3} s (raise --time-limit if it \
+             should run longer)",
+            time_limit.as_secs_f64()
+        );
+    }
+    let output = child.wait_with_output()?;
+    let finished = Finished {
+        stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        elapsed_ns,
+    };
+    if !output.status.success() {
+        bail!(
+            "the {what} run failed ({}): {}",
+            output.status,
+            finished.stderr.trim_end()
+        );
+    }
+    Ok(finished)
+}
+
+/// The command that runs `wasm` with `call` in an engine without epoch
+/// checks, in a child `isobench` process.
+pub fn unchecked_wasm_command(
+    host_exe: &Path,
+    engine: &RuntimeConfig,
+    wasm: &Path,
+    call: &Call,
+) -> Command {
+    let mut command = Command::new(host_exe);
+    command
+        .arg("__wasm-run")
+        .arg(wasm)
+        .arg("--memory-cap-mib")
+        .arg((engine.memory_cap >> 20).to_string());
+    if let Some(dir) = &call.preopen {
+        command.arg("--preopen").arg(dir);
+    }
+    for (name, value) in &call.env {
+        command.arg("--env").arg(format!("{name}={value}"));
+    }
+    command.arg("--").args(&call.args);
+    command
+}
+
+/// One Faaslet on a fresh thread, timed from instantiation to exit. A
+/// non-zero exit is an error carrying the guest's standard error.
+pub fn run_on_thread(function: &Function, call: &Call) -> Result<Finished> {
+    let (outcome, elapsed) = function.run_on_new_thread(call);
+    let outcome = outcome.context("the wasm run failed")?;
+    let finished = Finished {
+        stdout: String::from_utf8_lossy(&outcome.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&outcome.stderr).into_owned(),
+        elapsed_ns: elapsed.as_nanos() as f64,
+    };
+    if outcome.exit_code != 0 {
+        bail!(
+            "the wasm run exited with status {}: {}",
+            outcome.exit_code,
+            finished.stderr.trim_end()
+        );
+    }
+    Ok(finished)
+}
+
+/// `isobench __wasm-run`: one guest run by an engine without epoch checks,
+/// in this (child) process. The guest's output is passed on, followed by a
+/// `run_ns` line on standard error.
+pub fn wasm_run_child(faaslet: &RuntimeConfig, wasm: &Path, call: &Call) -> Result<()> {
+    let runtime = Runtime::new(faaslet.single_uninterruptible())?;
+    let (function, _) = runtime.load_command(wasm)?;
+    let finished = run_on_thread(&function, call)?;
+    print!("{}", finished.stdout);
+    eprint!("{}", finished.stderr);
+    eprintln!("run_ns {}", finished.elapsed_ns);
+    Ok(())
+}

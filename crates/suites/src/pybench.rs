@@ -1,0 +1,519 @@
+//! `pybench`: CPython in WebAssembly against the same CPython native, on the
+//! benchmarks of the Python Performance Benchmark Suite (pyperformance).
+//!
+//! Both interpreters come from one source, built with one compiler and the
+//! same options (`scripts/python`). Each run is a fresh interpreter: natively
+//! a process, in wasm a Faaslet in a child process without epoch checks (as
+//! for PolyBench's `wasm` side), seeing the tree of standard library and
+//! benchmarks as `/`. The sides take turns. Inside the interpreter,
+//! isobench's pyperf shim runs the benchmark body for unrecorded warm-up
+//! values and then one recorded value; the loop count per value is
+//! calibrated once natively and given to both sides, so both do the same
+//! work. Metrics:
+//! - `bench_ns`: one loop of the benchmark body, from the interpreter's own
+//!   monotonic clock (what pyperf reports), start-up excluded;
+//! - `run_ns`: the whole run, process start to exit natively, instantiation
+//!   to exit in wasm; for `python_startup*` this is the start-up alone.
+//!
+//! Every run also reports the interpreter's `sys.version` and a digest of
+//! each `bench_func` result; wasm runs must match the native calibration run
+//! on both, or the benchmark fails.
+
+use crate::compute::{run_process, unchecked_wasm_command, Finished};
+use crate::{progress, Series, SuiteResult};
+use anyhow::{bail, Context, Result};
+use isobench_faaslet::{Call, Runtime, RuntimeConfig};
+use isobench_guests::python::{Benchmark, Python};
+use isobench_report::faasm::ComputeRow;
+use isobench_report::record::{distinct, workload_values};
+use isobench_report::stats::{geometric_mean, summarize, Ratio};
+use isobench_report::table::{format_ns, Table};
+use isobench_report::Record;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+pub const SUITE: &str = "pybench";
+
+/// The prefix of the lines the shim reports on standard error.
+const REPORT_TAG: &str = "isobench-pybench ";
+
+pub struct PybenchOptions {
+    pub benchmarks: Vec<Benchmark>,
+    pub native_iterations: usize,
+    pub wasm_iterations: usize,
+    /// Unrecorded values of the body inside each run.
+    pub warmups: usize,
+    /// Seconds one value takes natively, at least, once calibrated.
+    pub min_time: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Native,
+    Wasm,
+}
+
+impl Side {
+    const ALL: [Side; 2] = [Side::Native, Side::Wasm];
+
+    fn name(self) -> &'static str {
+        match self {
+            Side::Native => "native",
+            Side::Wasm => "wasm",
+        }
+    }
+}
+
+/// What one interpreter says it is, for `meta.json` and the like-for-like check.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct Identity {
+    pub version: String,
+    pub configure: String,
+    pub compiler: String,
+    pub optimisation: String,
+}
+
+/// The two interpreters, ready to run.
+pub struct Interpreters {
+    python: Python,
+    engine: RuntimeConfig,
+    host_exe: PathBuf,
+}
+
+impl Interpreters {
+    /// Checks both builds are there and compiles `python.wasm` ahead of
+    /// time into the code cache, where each child run finds it.
+    pub fn prepare(python: Python, faaslet: &RuntimeConfig, host_exe: &Path) -> Result<Self> {
+        python.ensure_ready()?;
+        let engine = faaslet.single_uninterruptible();
+        let (_, outcome) = Runtime::new(engine.clone())?
+            .load_command(&python.wasm())
+            .context("compiling python.wasm")?;
+        if outcome == isobench_faaslet::CacheOutcome::Compiled {
+            eprintln!("compiled {} ahead of time", python.wasm().display());
+        }
+        Ok(Interpreters {
+            python,
+            engine,
+            host_exe: host_exe.to_path_buf(),
+        })
+    }
+
+    /// Both interpreters' versions and build settings; an error when the
+    /// versions differ, since the comparison would then not be like for like.
+    pub fn identify(&self) -> Result<BTreeMap<&'static str, Identity>> {
+        const PROBE: &str = "import sys, sysconfig\n\
+            for v in (sys.version, sysconfig.get_config_var('CONFIG_ARGS'), \
+            sysconfig.get_config_var('CC'), sysconfig.get_config_var('OPT')):\n    \
+            print(str(v).replace('\\n', ' '))";
+        let mut identities = BTreeMap::new();
+        for side in Side::ALL {
+            let finished = self.run(side, &["-c".into(), PROBE.into()], &[])?;
+            let lines: Vec<&str> = finished.stdout.lines().collect();
+            let [version, configure, compiler, optimisation] = lines[..] else {
+                bail!(
+                    "the {} interpreter did not describe itself: {}",
+                    side.name(),
+                    finished.stdout
+                );
+            };
+            identities.insert(
+                side.name(),
+                Identity {
+                    version: version.into(),
+                    configure: configure.into(),
+                    compiler: compiler.into(),
+                    optimisation: optimisation.into(),
+                },
+            );
+        }
+        let (native, wasm) = (&identities["native"].version, &identities["wasm"].version);
+        if native != wasm {
+            bail!("the interpreters differ: native is {native}, wasm is {wasm}; rebuild both with scripts/python");
+        }
+        Ok(identities)
+    }
+
+    /// One interpreter run with `args`; `env` adds to an otherwise empty
+    /// environment, on both sides alike.
+    fn run(&self, side: Side, args: &[String], env: &[(String, String)]) -> Result<Finished> {
+        match side {
+            Side::Native => {
+                let mut command = Command::new(self.python.native());
+                command.args(args).env_clear().envs(env.iter().cloned());
+                run_process(command, side.name(), self.engine.time_limit)
+            }
+            Side::Wasm => {
+                let mut env = env.to_vec();
+                // The standard library is at /lib/python3.11 in the tree.
+                env.push(("PYTHONHOME".into(), "/".into()));
+                let call = Call {
+                    args: args.to_vec(),
+                    env,
+                    preopen: Some(self.python.tree()),
+                    gate: None,
+                };
+                let command = unchecked_wasm_command(
+                    &self.host_exe,
+                    &self.engine,
+                    &self.python.wasm(),
+                    &call,
+                );
+                let mut finished = run_process(command, side.name(), self.engine.time_limit)?;
+                // The child times the Faaslet itself, without its own start-up.
+                finished.elapsed_ns = finished
+                    .reported("run_ns")
+                    .context("the wasm child reported no run time")?;
+                Ok(finished)
+            }
+        }
+    }
+
+    fn args(&self, side: Side, benchmark: &Benchmark) -> Vec<String> {
+        match side {
+            Side::Native => benchmark.interpreter_args(&self.python.tree()),
+            Side::Wasm => benchmark.interpreter_args(Path::new("/")),
+        }
+    }
+}
+
+/// What the shim reported in one run.
+#[derive(Debug, Default, PartialEq)]
+struct ShimReport {
+    version: Option<String>,
+    loops: Vec<(String, u64)>,
+    /// Seconds per loop, per benchmark name.
+    values: Vec<(String, f64)>,
+    /// Digest of the last `bench_func` result, per benchmark name.
+    results: Vec<(String, String)>,
+}
+
+fn parse_shim_report(stderr: &str) -> Result<ShimReport> {
+    let mut report = ShimReport::default();
+    for line in stderr.lines().filter_map(|l| l.strip_prefix(REPORT_TAG)) {
+        let (kind, rest) = line.split_once(' ').unwrap_or((line, ""));
+        let (name, value) = rest.split_once(' ').unwrap_or((rest, ""));
+        let malformed = || format!("malformed shim line `{line}`");
+        match kind {
+            "version" => report.version = Some(rest.to_string()),
+            "loops" => report
+                .loops
+                .push((name.into(), value.parse().with_context(malformed)?)),
+            "value" => report
+                .values
+                .push((name.into(), value.parse().with_context(malformed)?)),
+            "result" => report.results.push((name.into(), value.into())),
+            _ => bail!(malformed()),
+        }
+    }
+    Ok(report)
+}
+
+pub fn run(interpreters: &Interpreters, options: &PybenchOptions) -> SuiteResult {
+    let mut result = SuiteResult::default();
+    let per_benchmark = 1 + options.native_iterations + options.wasm_iterations;
+    let bar = progress((options.benchmarks.len() * per_benchmark) as u64);
+    for (done, benchmark) in options.benchmarks.iter().enumerate() {
+        bar.set_message(benchmark.name.clone());
+        let measured = if benchmark.is_startup() {
+            measure_startup(
+                interpreters,
+                benchmark,
+                options,
+                &mut result.records,
+                || bar.inc(1),
+            )
+        } else {
+            measure_script(
+                interpreters,
+                benchmark,
+                options,
+                &mut result.records,
+                || bar.inc(1),
+            )
+        };
+        if let Err(e) = measured {
+            result.failures.push(format!("{}: {e:#}", benchmark.name));
+        }
+        bar.set_position(((done + 1) * per_benchmark) as u64);
+    }
+    bar.finish_and_clear();
+    result.summary = summary_of_records(&result.records);
+    result
+}
+
+/// The sides in turn, round after round, each for its own number of runs.
+fn rounds(options: &PybenchOptions) -> impl Iterator<Item = (usize, Side)> + '_ {
+    let total = options.native_iterations.max(options.wasm_iterations);
+    (0..total).flat_map(move |iteration| {
+        Side::ALL.into_iter().filter_map(move |side| {
+            let runs = match side {
+                Side::Native => options.native_iterations,
+                Side::Wasm => options.wasm_iterations,
+            };
+            (iteration < runs).then_some((iteration, side))
+        })
+    })
+}
+
+fn measure_startup(
+    interpreters: &Interpreters,
+    benchmark: &Benchmark,
+    options: &PybenchOptions,
+    records: &mut Vec<Record>,
+    mut tick: impl FnMut(),
+) -> Result<()> {
+    // One unrecorded run per side, so that no recorded one reads from disk.
+    for side in Side::ALL {
+        interpreters.run(side, &interpreters.args(side, benchmark), &[])?;
+    }
+    tick();
+    for (iteration, side) in rounds(options) {
+        let finished = interpreters.run(side, &interpreters.args(side, benchmark), &[])?;
+        let series = series(side, &benchmark.name);
+        records.push(series.record(Some(iteration as u64), "run_ns", finished.elapsed_ns, "ns"));
+        tick();
+    }
+    Ok(())
+}
+
+fn measure_script(
+    interpreters: &Interpreters,
+    benchmark: &Benchmark,
+    options: &PybenchOptions,
+    records: &mut Vec<Record>,
+    mut tick: impl FnMut(),
+) -> Result<()> {
+    let shim_env = |loops: &str, warmups: usize| {
+        vec![
+            ("ISOBENCH_LOOPS".to_string(), loops.to_string()),
+            ("ISOBENCH_WARMUPS".into(), warmups.to_string()),
+            ("ISOBENCH_MIN_TIME".into(), options.min_time.to_string()),
+        ]
+    };
+    // Calibration, natively: the loop count per value, and the results and
+    // version every later run must reproduce.
+    let calibration = interpreters.run(
+        Side::Native,
+        &interpreters.args(Side::Native, benchmark),
+        &shim_env("calibrate", 0),
+    )?;
+    let reference = parse_shim_report(&calibration.stderr)?;
+    if reference.loops.is_empty() {
+        bail!(
+            "the benchmark timed nothing (no pyperf bench_* call reached the shim): {}",
+            calibration.stderr.trim_end()
+        );
+    }
+    let loops: Vec<String> = reference
+        .loops
+        .iter()
+        .map(|(name, count)| format!("{name}={count}"))
+        .collect();
+    let env = shim_env(&loops.join(","), options.warmups);
+    tick();
+    for (iteration, side) in rounds(options) {
+        let finished = interpreters.run(side, &interpreters.args(side, benchmark), &env)?;
+        let report = parse_shim_report(&finished.stderr)?;
+        check_same_work(&reference, &report, side)?;
+        for (name, seconds) in &report.values {
+            let series = series(side, name);
+            records.push(series.record(Some(iteration as u64), "bench_ns", seconds * 1e9, "ns"));
+        }
+        let series = series(side, &benchmark.name);
+        records.push(series.record(Some(iteration as u64), "run_ns", finished.elapsed_ns, "ns"));
+        tick();
+    }
+    Ok(())
+}
+
+/// A run must come from the same interpreter version as the calibration,
+/// time the same benchmarks and produce the same results.
+fn check_same_work(reference: &ShimReport, report: &ShimReport, side: Side) -> Result<()> {
+    if report.version != reference.version {
+        bail!(
+            "the {} interpreter reports sys.version {:?}, the native one {:?}",
+            side.name(),
+            report.version,
+            reference.version
+        );
+    }
+    let names = |r: &ShimReport| r.loops.iter().map(|(n, _)| n.clone()).collect::<Vec<_>>();
+    let timed: Vec<String> = report.values.iter().map(|(n, _)| n.clone()).collect();
+    if timed != names(reference) {
+        bail!(
+            "the {} run timed {timed:?}, the calibration {:?}",
+            side.name(),
+            names(reference)
+        );
+    }
+    if report.results != reference.results {
+        bail!(
+            "the {} run's results differ from the native ones: {:?} vs {:?} (digests of each \
+             bench_func's last result)",
+            side.name(),
+            report.results,
+            reference.results
+        );
+    }
+    Ok(())
+}
+
+fn series<'a>(side: Side, workload: &'a str) -> Series<'a> {
+    Series {
+        suite: SUITE,
+        runtime: side.name(),
+        workload,
+        workers: 1,
+    }
+}
+
+/// One benchmark's medians, native and wasm, and their ratio.
+struct Compared {
+    name: String,
+    native: f64,
+    wasm: f64,
+    ratio: Ratio,
+}
+
+fn compare(records: &[Record], metric: &str) -> Vec<Compared> {
+    let of_metric: Vec<&Record> = records.iter().filter(|r| r.metric == metric).collect();
+    distinct(of_metric.iter().map(|r| r.workload.as_str()))
+        .into_iter()
+        .filter_map(|name| {
+            let summary = |side: Side| {
+                summarize(&workload_values(records, side.name(), name, metric).collect::<Vec<_>>())
+            };
+            let (native, wasm) = (summary(Side::Native)?, summary(Side::Wasm)?);
+            Some(Compared {
+                name: name.to_string(),
+                native: native.median,
+                wasm: wasm.median,
+                ratio: Ratio::of_medians(&wasm, &native),
+            })
+        })
+        .collect()
+}
+
+fn ratio_table(compared: &[Compared], what: &str) -> String {
+    let mut table = Table::new(&[
+        "benchmark",
+        &format!("native {what}"),
+        &format!("wasm {what}"),
+        "wasm / native (95% CI)",
+    ]);
+    for c in compared {
+        table.row(vec![
+            c.name.clone(),
+            format_ns(c.native),
+            format_ns(c.wasm),
+            format!(
+                "{:.2} ({:.2} … {:.2})",
+                c.ratio.value, c.ratio.low, c.ratio.high
+            ),
+        ]);
+    }
+    table.to_markdown()
+}
+
+/// The summary of pybench records, from a run or a results directory.
+pub fn summary_of_records(records: &[Record]) -> String {
+    let bodies = compare(records, "bench_ns");
+    let startup_names: Vec<&str> = records
+        .iter()
+        .filter(|r| r.workload.starts_with("python_startup"))
+        .map(|r| r.workload.as_str())
+        .collect();
+    let startups: Vec<Compared> = compare(records, "run_ns")
+        .into_iter()
+        .filter(|c| startup_names.contains(&c.name.as_str()))
+        .collect();
+    if bodies.is_empty() && startups.is_empty() {
+        return String::new();
+    }
+    let mut out =
+        String::from("## Python: CPython in WebAssembly against the same CPython native\n\n");
+    if !bodies.is_empty() {
+        out += &format!(
+            "Median time of one loop of each benchmark's body, start-up excluded.\n\n{}\n",
+            ratio_table(&bodies, "per loop")
+        );
+        let ratios: Vec<f64> = bodies.iter().map(|c| c.ratio.value).collect();
+        if let Some(mean) = geometric_mean(&ratios) {
+            out += &format!(
+                "Geometric mean of wasm / native over {} benchmarks: **{mean:.3}**.\n\n",
+                ratios.len()
+            );
+        }
+        let mut slowest: Vec<&Compared> = bodies.iter().collect();
+        slowest.sort_by(|a, b| b.ratio.value.total_cmp(&a.ratio.value));
+        let named: Vec<String> = slowest
+            .iter()
+            .take(3)
+            .map(|c| format!("{} ({:.2}×)", c.name, c.ratio.value))
+            .collect();
+        out += &format!("Slowest in wasm: {}.\n\n", named.join(", "));
+    }
+    if !startups.is_empty() {
+        out += &format!(
+            "Interpreter start-up: process start to exit natively, instantiation to exit in \
+             wasm, running `-c pass` (`-S` without `site`).\n\n{}\n",
+            ratio_table(&startups, "start-up")
+        );
+    }
+    out
+}
+
+/// Rows of Faasm's `benchmark,type,microseconds` format: one loop of each
+/// body, and the start-up runs.
+pub fn faasm_rows(records: &[Record]) -> Vec<ComputeRow> {
+    records
+        .iter()
+        .filter(|r| {
+            r.suite == SUITE
+                && (r.metric == "bench_ns"
+                    || (r.metric == "run_ns" && r.workload.starts_with("python_startup")))
+        })
+        .map(|r| ComputeRow {
+            benchmark: r.workload.clone(),
+            kind: r.runtime.clone(),
+            microseconds: r.value / 1e3,
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shim_lines_are_read_and_other_lines_ignored() {
+        let stderr = "warning: something\nisobench-pybench version 3.11.2 (main) [Clang 14]\n\
+                      isobench-pybench loops nbody 8\nisobench-pybench value nbody 0.0125\n\
+                      isobench-pybench result nbody 0123abcd\n";
+        let report = parse_shim_report(stderr).unwrap();
+        assert_eq!(report.version.as_deref(), Some("3.11.2 (main) [Clang 14]"));
+        assert_eq!(report.loops, vec![("nbody".to_string(), 8)]);
+        assert_eq!(report.values, vec![("nbody".to_string(), 0.0125)]);
+        assert_eq!(
+            report.results,
+            vec![("nbody".to_string(), "0123abcd".to_string())]
+        );
+        assert!(parse_shim_report("isobench-pybench value nbody fast\n").is_err());
+    }
+
+    #[test]
+    fn rounds_interleave_the_sides() {
+        let options = PybenchOptions {
+            benchmarks: Vec::new(),
+            native_iterations: 1,
+            wasm_iterations: 2,
+            warmups: 0,
+            min_time: 0.1,
+        };
+        let order: Vec<(usize, &str)> = rounds(&options).map(|(i, s)| (i, s.name())).collect();
+        assert_eq!(order, vec![(0, "native"), (0, "wasm"), (1, "wasm")]);
+    }
+}

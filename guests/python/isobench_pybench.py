@@ -1,0 +1,12 @@
+"""Runs one pyperformance benchmark script as __main__, as pyperformance
+would run its worker: `python isobench_pybench.py SCRIPT [ARGS...]`. The
+pyperf module it imports is isobench's shim, found beside this file."""
+
+import runpy
+import sys
+
+script, *arguments = sys.argv[1:]
+sys.argv = [script, *arguments]
+# The script's own directory comes first, as when it is run directly.
+sys.path.insert(0, script.rsplit("/", 1)[0])
+runpy.run_path(script, run_name="__main__")
