@@ -341,7 +341,11 @@ impl Function {
         let stdout = MemoryOutputPipe::new(OUTPUT_CAPTURE_BYTES);
         let stderr = MemoryOutputPipe::new(OUTPUT_CAPTURE_BYTES);
         let mut wasi = WasiCtxBuilder::new();
-        wasi.arg(&self.name)
+        // A Faaslet runs synchronously on its own thread, so its file system
+        // calls may block that thread; otherwise each one is handed to
+        // another thread and back (for CPython's start-up, hundreds of them).
+        wasi.allow_blocking_current_thread(true)
+            .arg(&self.name)
             .args(&call.args)
             .envs(&call.env)
             .stdout(stdout.clone())

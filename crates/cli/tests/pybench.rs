@@ -1,0 +1,180 @@
+//! `isobench pybench`: CPython in wasm and natively are the same interpreter
+//! computing the same results; a benchmark that raises in wasm is reported
+//! with its traceback while the others still run. Needs `scripts/python`.
+
+mod common;
+
+use common::{isobench, text};
+use isobench_guests::python::Python;
+use isobench_report::record::read_tidy_csv;
+use std::process::Command;
+
+/// The shim's report lines of one kind (`version`, `result`, ...).
+fn shim_lines(stderr: &[u8], kind: &str) -> Vec<String> {
+    let prefix = format!("isobench-pybench {kind} ");
+    String::from_utf8_lossy(stderr)
+        .lines()
+        .filter_map(|l| l.strip_prefix(&prefix).map(str::to_string))
+        .collect()
+}
+
+/// nqueens returns its solutions, so both interpreters' results can be compared.
+#[test]
+fn both_interpreters_report_the_same_version_and_results() {
+    let python = Python::locate();
+    python.ensure_ready().unwrap();
+    let script = "site/pyperformance/data-files/benchmarks/bm_nqueens/run_benchmark.py";
+    let native = Command::new(python.native())
+        .arg(python.tree().join("site/isobench_pybench.py"))
+        .arg(python.tree().join(script))
+        .env_clear()
+        .env("ISOBENCH_LOOPS", "nqueens=1")
+        .env("ISOBENCH_WARMUPS", "0")
+        .output()
+        .unwrap();
+    assert!(native.status.success(), "{}", text(&native));
+    let wasm = Command::new(env!("CARGO_BIN_EXE_isobench"))
+        .arg("__wasm-run")
+        .arg(python.wasm())
+        .arg("--preopen")
+        .arg(python.tree())
+        .args(["--env", "PYTHONHOME=/", "--env", "ISOBENCH_LOOPS=nqueens=1"])
+        .args([
+            "--env",
+            "ISOBENCH_WARMUPS=0",
+            "--",
+            "/site/isobench_pybench.py",
+        ])
+        .arg(format!("/{script}"))
+        .output()
+        .unwrap();
+    assert!(wasm.status.success(), "{}", text(&wasm));
+    for kind in ["version", "result"] {
+        let (n, w) = (
+            shim_lines(&native.stderr, kind),
+            shim_lines(&wasm.stderr, kind),
+        );
+        assert_eq!(n.len(), 1, "native {kind}: {}", text(&native));
+        assert_eq!(n, w, "{kind} differs");
+    }
+    assert!(shim_lines(&native.stderr, "version")[0].starts_with("3.11.2 "));
+
+    // The suite itself: both sides measured, the interpreters recorded.
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().to_str().unwrap();
+    let output = isobench(&[
+        "pybench",
+        "nqueens,python_startup",
+        "--native-iterations",
+        "2",
+        "--wasm-iterations",
+        "2",
+        "--min-time",
+        "0.01",
+        "--out",
+        out,
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    let records = read_tidy_csv(&dir.path().join("pybench.csv")).unwrap();
+    for (workload, metric) in [
+        ("nqueens", "bench_ns"),
+        ("nqueens", "run_ns"),
+        ("python_startup", "run_ns"),
+    ] {
+        for side in ["native", "wasm"] {
+            let count = records
+                .iter()
+                .filter(|r| r.workload == workload && r.metric == metric && r.runtime == side)
+                .filter(|r| r.value > 0.0)
+                .count();
+            assert_eq!(count, 2, "{workload} {metric} {side}");
+        }
+    }
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("meta.json")).unwrap())
+            .unwrap();
+    let interpreters = &meta["settings"]["python_interpreters"];
+    assert_eq!(
+        interpreters["native"]["version"],
+        interpreters["wasm"]["version"]
+    );
+    assert!(interpreters["wasm"]["configure"]
+        .as_str()
+        .unwrap()
+        .contains("--host=wasm32-unknown-wasi"));
+    let faasm = std::fs::read_to_string(dir.path().join("pybench-faasm.csv")).unwrap();
+    assert!(faasm.starts_with("benchmark,type,microseconds\n"));
+    let summary = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
+    assert!(summary.contains("Geometric mean of wasm / native over 1 benchmarks"));
+}
+
+/// concurrent_imap starts threads, which the WASI build cannot.
+#[test]
+fn a_benchmark_raising_in_wasm_fails_with_its_traceback_and_the_rest_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = isobench(&[
+        "pybench",
+        "concurrent_imap,nqueens",
+        "--include-unsupported",
+        "--native-iterations",
+        "1",
+        "--wasm-iterations",
+        "1",
+        "--min-time",
+        "0.01",
+        "--out",
+        dir.path().to_str().unwrap(),
+    ]);
+    let all = text(&output);
+    assert!(!output.status.success(), "{all}");
+    let failure = all
+        .lines()
+        .position(|l| l.starts_with("failed: concurrent_imap:"))
+        .unwrap_or_else(|| panic!("no failure line for concurrent_imap: {all}"));
+    assert!(
+        all.lines()
+            .skip(failure)
+            .any(|l| l.contains("Traceback (most recent call last)")),
+        "{all}"
+    );
+    let records = read_tidy_csv(&dir.path().join("pybench.csv")).unwrap();
+    assert!(records
+        .iter()
+        .any(|r| r.workload == "nqueens" && r.runtime == "wasm"));
+    assert!(!records
+        .iter()
+        .any(|r| r.workload.contains("pool") && r.runtime == "wasm"));
+}
+
+#[test]
+fn unknown_and_unsupported_benchmarks_are_explained() {
+    let output = isobench(&["pybench", "no_such_benchmark"]);
+    assert!(!output.status.success());
+    let all = text(&output);
+    assert!(
+        all.contains("unknown Python benchmark `no_such_benchmark`") && all.contains("nbody"),
+        "{all}"
+    );
+
+    let output = isobench(&["pybench", "concurrent_imap"]);
+    assert!(!output.status.success());
+    assert!(
+        text(&output).contains("--include-unsupported"),
+        "{}",
+        text(&output)
+    );
+
+    let output = isobench(&["pybench", "--list"]);
+    assert!(output.status.success(), "{}", text(&output));
+    let list = String::from_utf8_lossy(&output.stdout);
+    let runs = list
+        .lines()
+        .filter(|l| l.split_whitespace().nth(1) == Some("yes"))
+        .count();
+    assert!(runs >= 30, "{list}");
+    assert!(
+        list.lines()
+            .any(|l| l.starts_with("concurrent_imap ") && l.contains("no")),
+        "{list}"
+    );
+}
