@@ -194,7 +194,7 @@ pub struct PybenchArgs {
 
 #[derive(Args)]
 pub struct ProfileArgs {
-    /// `noop` or `polybench:KERNEL`
+    /// `noop`, `polybench:KERNEL` or `python:BENCHMARK`
     pub workload: String,
     /// Profile the native build instead of the wasm one
     #[arg(long)]
@@ -246,8 +246,17 @@ pub struct ProfileTargetArgs {
     pub native: Option<PathBuf>,
     #[arg(long)]
     pub seconds: f64,
+    /// The host directory a wasm target sees as `/`
+    #[arg(long)]
+    pub preopen: Option<PathBuf>,
+    /// An environment variable for the target, NAME=VALUE (repeatable)
+    #[arg(long = "env", value_parser = env_pair)]
+    pub env: Vec<(String, String)>,
     #[command(flatten)]
     pub faaslet: FaasletArgs,
+    /// Arguments for the target
+    #[arg(last = true)]
+    pub args: Vec<String>,
 }
 
 #[derive(Args)]

@@ -3,6 +3,8 @@
 use crate::args::{ProfileArgs, ProfileTargetArgs, SymbolsArgs};
 use crate::output::Output;
 use anyhow::{bail, Context, Result};
+use isobench_faaslet::Call;
+use isobench_guests::python::{select, Python};
 use isobench_guests::{polybench, Flavour, Guests};
 use isobench_profile::perf::{self, Event};
 use isobench_profile::symbols;
@@ -22,7 +24,7 @@ const NAME_WIDTH: usize = 80;
 pub fn profile(args: ProfileArgs) -> Result<()> {
     let perf_version = perf::check_installed()?;
     let guests = crate::build_guests()?;
-    let path = resolve(&args.workload, &guests, &args)?;
+    let workload = resolve(&args.workload, &guests, &args)?;
     let mut output = Output::create(&args.common, &guests)?;
     output.setting("perf", perf_version.into());
     let event = Event::best_available()?;
@@ -34,16 +36,24 @@ pub fn profile(args: ProfileArgs) -> Result<()> {
         );
     }
     let side = if args.native { "native" } else { "wasm" };
-    let target: Vec<OsString> = vec![
+    let mut target: Vec<OsString> = vec![
         std::env::current_exe()?.into(),
         "__profile-target".into(),
         format!("--{side}").into(),
-        path.into(),
+        workload.path.into(),
         "--seconds".into(),
         args.seconds.to_string().into(),
         "--memory-cap-mib".into(),
         args.common.faaslet.memory_cap_mib.to_string().into(),
     ];
+    if let Some(dir) = workload.preopen {
+        target.extend(["--preopen".into(), dir.into()]);
+    }
+    for (name, value) in workload.env {
+        target.extend(["--env".into(), format!("{name}={value}").into()]);
+    }
+    target.push("--".into());
+    target.extend(workload.args.into_iter().map(OsString::from));
     eprintln!(
         "profiling {} ({side}) for {} s with perf ({})",
         args.workload,
@@ -95,36 +105,88 @@ fn file_name(path: &std::path::Path) -> String {
         .unwrap_or_default()
 }
 
-/// The binary or module a workload name stands for.
-fn resolve(workload: &str, guests: &Guests, args: &ProfileArgs) -> Result<PathBuf> {
+/// What the profiled process runs, again and again.
+#[derive(Default)]
+struct Workload {
+    /// The binary or module.
+    path: PathBuf,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+    /// The directory a module sees as `/`.
+    preopen: Option<PathBuf>,
+}
+
+/// What a workload name stands for.
+fn resolve(workload: &str, guests: &Guests, args: &ProfileArgs) -> Result<Workload> {
     let flavour = if args.native {
         Flavour::Native
     } else {
         Flavour::Wasm
     };
     if workload == "noop" {
-        return Ok(guests.path("noop", flavour));
+        return Ok(Workload {
+            path: guests.path("noop", flavour),
+            ..Workload::default()
+        });
     }
     if let Some(kernel) = workload.strip_prefix("polybench:") {
         let kernel = polybench::select(&[kernel.to_string()])?[0];
         let build = guests.polybench(kernel, args.dataset)?;
-        return Ok(if args.native {
+        let path = if args.native {
             build.native
         } else {
             build.wasm
+        };
+        return Ok(Workload {
+            path,
+            ..Workload::default()
+        });
+    }
+    if let Some(name) = workload.strip_prefix("python:") {
+        // The benchmark as `pybench` runs it, the shim calibrating its loops.
+        let python = Python::locate();
+        python.ensure_ready()?;
+        let benchmark = select(&python.catalogue()?, &[name.to_string()], false)?
+            .pop()
+            .context("one benchmark is selected")?;
+        return Ok(if args.native {
+            Workload {
+                path: python.native(),
+                args: benchmark.interpreter_args(&python.tree()),
+                ..Workload::default()
+            }
+        } else {
+            Workload {
+                path: python.wasm(),
+                args: benchmark.interpreter_args(std::path::Path::new("/")),
+                env: Python::wasm_env(),
+                preopen: Some(python.tree()),
+            }
         });
     }
     bail!(
-        "unknown workload `{workload}`: choose `noop` or `polybench:KERNEL` (kernels are listed \
-         by `isobench polybench --list`)"
+        "unknown workload `{workload}`: choose `noop`, `polybench:KERNEL` (kernels are listed \
+         by `isobench polybench --list`) or `python:BENCHMARK` (`isobench pybench --list`)"
     )
 }
 
 /// `isobench __profile-target`: the process perf records.
 pub fn target(args: ProfileTargetArgs) -> Result<()> {
     let target = match (args.wasm, args.native) {
-        (Some(wasm), _) => Target::Wasm(wasm),
-        (None, Some(native)) => Target::Native(native),
+        (Some(module), _) => Target::Wasm {
+            module,
+            call: Call {
+                args: args.args,
+                env: args.env,
+                preopen: args.preopen,
+                gate: None,
+            },
+        },
+        (None, Some(program)) => Target::Native {
+            program,
+            args: args.args,
+            env: args.env,
+        },
         (None, None) => bail!("--wasm or --native is required"),
     };
     let runs = run_repeatedly(

@@ -62,6 +62,35 @@ fn wasm_samples_land_in_the_kernel_under_its_own_name() {
     assert!(summary.contains("| kernel_2mm"), "{summary}");
 }
 
+/// CPython in wasm, profiled as `pybench` runs it: the interpreter loop and
+/// the float object code show up under their C names.
+#[test]
+fn python_in_wasm_is_profiled_under_cpython_function_names() {
+    let out = tempfile::tempdir().unwrap();
+    let output = isobench(&[
+        "profile",
+        "python:nbody",
+        "--seconds",
+        "2",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    let summary = std::fs::read_to_string(out.path().join("summary.md")).unwrap();
+    let top: Vec<&str> = summary
+        .lines()
+        .filter_map(|l| l.strip_prefix("| "))
+        .filter_map(|l| l.split(" |").next())
+        .map(str::trim)
+        .collect();
+    assert!(top.contains(&"_PyEval_EvalFrameDefault"), "{summary}");
+    assert!(
+        top.iter()
+            .any(|f| f.starts_with("PyFloat_") || f.starts_with("float_")),
+        "{summary}"
+    );
+}
+
 #[test]
 fn symbols_lists_the_kernel_at_the_index_the_name_section_gives() {
     let module = module_2mm();

@@ -98,6 +98,12 @@ impl Python {
         self.root.join("wasm/python.wasm")
     }
 
+    /// The environment the wasm interpreter needs: its standard library is
+    /// at `/lib/python3.11` in the tree.
+    pub fn wasm_env() -> Vec<(String, String)> {
+        vec![("PYTHONHOME".into(), "/".into())]
+    }
+
     /// What the wasm interpreter sees as `/`.
     pub fn tree(&self) -> PathBuf {
         self.root.join("tree")

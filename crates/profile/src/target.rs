@@ -9,9 +9,14 @@ use std::time::{Duration, Instant};
 
 pub enum Target {
     /// A wasm32-wasi command, run as Faaslets by an engine writing a jitdump.
-    Wasm(PathBuf),
-    /// A native binary, started as a process each time.
-    Native(PathBuf),
+    Wasm { module: PathBuf, call: Call },
+    /// A native binary, started as a process each time with these arguments
+    /// and only this environment.
+    Native {
+        program: PathBuf,
+        args: Vec<String>,
+        env: Vec<(String, String)>,
+    },
 }
 
 /// Runs `target` at least once and until `at_least` has passed; returns how
@@ -24,20 +29,19 @@ pub fn run_repeatedly(
     let started = Instant::now();
     let mut runs = 0;
     match target {
-        Target::Wasm(path) => {
+        Target::Wasm { module, call } => {
             // Without epoch checks, as the `wasm` side of the compute suites.
             let runtime = Runtime::new(RuntimeConfig {
                 profiling: ProfilingStrategy::JitDump,
                 ..faaslet.single_uninterruptible()
             })?;
-            let (function, _) = runtime.load_command(path)?;
-            let call = Call::default();
+            let (function, _) = runtime.load_command(module)?;
             while runs == 0 || started.elapsed() < at_least {
-                let outcome = function.run_on_new_thread(&call).0?;
+                let outcome = function.run_on_new_thread(call).0?;
                 if outcome.exit_code != 0 {
                     bail!(
                         "{} exited with status {}: {}",
-                        path.display(),
+                        module.display(),
                         outcome.exit_code,
                         String::from_utf8_lossy(&outcome.stderr)
                     );
@@ -45,16 +49,19 @@ pub fn run_repeatedly(
                 runs += 1;
             }
         }
-        Target::Native(path) => {
+        Target::Native { program, args, env } => {
             while runs == 0 || started.elapsed() < at_least {
-                let status = Command::new(path)
+                let status = Command::new(program)
+                    .args(args)
+                    .env_clear()
+                    .envs(env.iter().cloned())
                     .stdin(Stdio::null())
                     .stdout(Stdio::null())
                     .stderr(Stdio::null())
                     .status()
-                    .with_context(|| format!("starting {}", path.display()))?;
+                    .with_context(|| format!("starting {}", program.display()))?;
                 if !status.success() {
-                    bail!("{} failed ({status})", path.display());
+                    bail!("{} failed ({status})", program.display());
                 }
                 runs += 1;
             }

@@ -147,8 +147,7 @@ impl Interpreters {
             }
             Side::Wasm => {
                 let mut env = env.to_vec();
-                // The standard library is at /lib/python3.11 in the tree.
-                env.push(("PYTHONHOME".into(), "/".into()));
+                env.extend(Python::wasm_env());
                 let call = Call {
                     args: args.to_vec(),
                     env,
