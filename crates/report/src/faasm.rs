@@ -15,6 +15,7 @@
 //! process; isobench writes the kernel region on both sides, so the two
 //! columns compare like with like (the tidy CSV has the whole runs too).
 
+use crate::Record;
 use anyhow::{Context, Result};
 use std::path::Path;
 
@@ -92,6 +93,17 @@ pub struct ComputeRow {
     /// `native` or `wasm`.
     pub kind: String,
     pub microseconds: f64,
+}
+
+impl ComputeRow {
+    /// A time sample of a compute suite, its workload as the benchmark.
+    pub fn of(record: &Record) -> Self {
+        ComputeRow {
+            benchmark: record.workload.clone(),
+            kind: record.runtime.clone(),
+            microseconds: record.value / 1e3,
+        }
+    }
 }
 
 pub fn write_compute(path: &Path, rows: &[ComputeRow]) -> Result<()> {

@@ -72,9 +72,27 @@ pub fn run_process(mut command: Command, what: &str, time_limit: Duration) -> Re
     Ok(finished)
 }
 
+/// Runs `wasm` with `call` in an engine without epoch checks, in a child
+/// `isobench` process killed at the engine's time limit. The elapsed time is
+/// the child's own, from instantiation to exit, without its start-up.
+pub fn run_unchecked_wasm(
+    host_exe: &Path,
+    engine: &RuntimeConfig,
+    wasm: &Path,
+    call: &Call,
+    what: &str,
+) -> Result<Finished> {
+    let command = unchecked_wasm_command(host_exe, engine, wasm, call);
+    let mut finished = run_process(command, what, engine.time_limit)?;
+    finished.elapsed_ns = finished
+        .reported("run_ns")
+        .with_context(|| format!("the {what} child reported no run time"))?;
+    Ok(finished)
+}
+
 /// The command that runs `wasm` with `call` in an engine without epoch
 /// checks, in a child `isobench` process.
-pub fn unchecked_wasm_command(
+fn unchecked_wasm_command(
     host_exe: &Path,
     engine: &RuntimeConfig,
     wasm: &Path,
@@ -94,6 +112,19 @@ pub fn unchecked_wasm_command(
     }
     command.arg("--").args(&call.args);
     command
+}
+
+/// The order in which the sides take turns: round after round, each side
+/// once per round until it has had its own number of runs. A machine whose
+/// speed drifts then slows every side alike.
+pub fn rounds<S: Copy>(sides: &[(S, usize)]) -> impl Iterator<Item = (usize, S)> + '_ {
+    let total = sides.iter().map(|&(_, runs)| runs).max().unwrap_or(0);
+    (0..total).flat_map(move |iteration| {
+        sides
+            .iter()
+            .filter(move |&&(_, runs)| iteration < runs)
+            .map(move |&(side, _)| (iteration, side))
+    })
 }
 
 /// One Faaslet on a fresh thread, timed from instantiation to exit. A

@@ -24,7 +24,7 @@
 //! its output arrays, and the two dumps must be byte-identical: the proof that
 //! both computed the same thing.
 
-use crate::compute::{run_on_thread, run_process, unchecked_wasm_command};
+use crate::compute::{rounds, run_on_thread, run_process, run_unchecked_wasm};
 use crate::{progress, Series, SuiteResult};
 use anyhow::{bail, Context, Result};
 use isobench_faaslet::{Call, Function, Runtime, RuntimeConfig};
@@ -162,13 +162,6 @@ impl<'a> Runner<'a> {
         })
     }
 
-    fn iterations(side: Side, options: &PolybenchOptions) -> usize {
-        match side {
-            Side::Native => options.native_iterations,
-            Side::Wasm | Side::WasmEpoch => options.wasm_iterations,
-        }
-    }
-
     fn measure(
         &self,
         options: &PolybenchOptions,
@@ -181,25 +174,23 @@ impl<'a> Runner<'a> {
                 tick();
             }
         }
-        let rounds = options.native_iterations.max(options.wasm_iterations);
-        for iteration in 0..rounds {
-            for side in Side::ALL {
-                if iteration >= Self::iterations(side, options) {
-                    continue;
-                }
-                let sample = self.run(side, None)?;
-                let series = Series {
-                    suite: SUITE,
-                    runtime: side.name(),
-                    workload: &self.kernel.name,
-                    workers: 1,
-                };
-                for (metric, value) in [("kernel_ns", sample.kernel_ns), ("run_ns", sample.run_ns)]
-                {
-                    records.push(series.record(Some(iteration as u64), metric, value, "ns"));
-                }
-                tick();
+        let sides = [
+            (Side::Native, options.native_iterations),
+            (Side::Wasm, options.wasm_iterations),
+            (Side::WasmEpoch, options.wasm_iterations),
+        ];
+        for (iteration, side) in rounds(&sides) {
+            let sample = self.run(side, None)?;
+            let series = Series {
+                suite: SUITE,
+                runtime: side.name(),
+                workload: &self.kernel.name,
+                workers: 1,
+            };
+            for (metric, value) in [("kernel_ns", sample.kernel_ns), ("run_ns", sample.run_ns)] {
+                records.push(series.record(Some(iteration as u64), metric, value, "ns"));
             }
+            tick();
         }
         Ok(())
     }
@@ -223,15 +214,13 @@ impl<'a> Runner<'a> {
                 command.args(dump_dir.map(|d| d.join(&dump_name)));
                 run_process(command, side.name(), time_limit)?
             }
-            Side::Wasm => {
-                let command = unchecked_wasm_command(
-                    &self.engines.host_exe,
-                    self.engines.unchecked.config(),
-                    &self.wasm_path,
-                    &wasm_call,
-                );
-                run_process(command, side.name(), time_limit)?
-            }
+            Side::Wasm => run_unchecked_wasm(
+                &self.engines.host_exe,
+                self.engines.unchecked.config(),
+                &self.wasm_path,
+                &wasm_call,
+                side.name(),
+            )?,
             Side::WasmEpoch => run_on_thread(&self.wasm_epoch, &wasm_call)?,
         };
         let kernel_ns = finished.reported("kernel_ns").with_context(|| {
@@ -241,14 +230,10 @@ impl<'a> Runner<'a> {
                 finished.stderr
             )
         })?;
-        // The child process of the unchecked side times the Faaslet itself.
-        let run_ns = match side {
-            Side::Wasm => finished
-                .reported("run_ns")
-                .context("the wasm child reported no run time")?,
-            _ => finished.elapsed_ns,
-        };
-        Ok(Sample { kernel_ns, run_ns })
+        Ok(Sample {
+            kernel_ns,
+            run_ns: finished.elapsed_ns,
+        })
     }
 
     /// Runs once more on each side, writing the arrays, and compares the dumps.
@@ -455,11 +440,7 @@ pub fn faasm_rows(records: &[Record]) -> Vec<ComputeRow> {
         .iter()
         .filter(|r| r.suite == SUITE && r.metric == "kernel_ns")
         .filter(|r| compared.contains(&r.runtime.as_str()))
-        .map(|r| ComputeRow {
-            benchmark: r.workload.clone(),
-            kind: r.runtime.clone(),
-            microseconds: r.value / 1e3,
-        })
+        .map(ComputeRow::of)
         .collect()
 }
 

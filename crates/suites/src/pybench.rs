@@ -19,7 +19,7 @@
 //! each `bench_func` result; wasm runs must match the native calibration run
 //! on both, or the benchmark fails.
 
-use crate::compute::{run_process, unchecked_wasm_command, Finished};
+use crate::compute::{rounds, run_process, run_unchecked_wasm, Finished};
 use crate::{progress, Series, SuiteResult};
 use anyhow::{bail, Context, Result};
 use isobench_faaslet::{Call, Runtime, RuntimeConfig};
@@ -83,10 +83,9 @@ pub struct Interpreters {
 }
 
 impl Interpreters {
-    /// Checks both builds are there and compiles `python.wasm` ahead of
-    /// time into the code cache, where each child run finds it.
+    /// Compiles `python.wasm` ahead of time into the code cache, where each
+    /// child run finds it. `python` must be ready ([`Python::ensure_ready`]).
     pub fn prepare(python: Python, faaslet: &RuntimeConfig, host_exe: &Path) -> Result<Self> {
-        python.ensure_ready()?;
         let engine = faaslet.single_uninterruptible();
         let (_, outcome) = Runtime::new(engine.clone())?
             .load_command(&python.wasm())
@@ -154,18 +153,13 @@ impl Interpreters {
                     preopen: Some(self.python.tree()),
                     gate: None,
                 };
-                let command = unchecked_wasm_command(
+                run_unchecked_wasm(
                     &self.host_exe,
                     &self.engine,
                     &self.python.wasm(),
                     &call,
-                );
-                let mut finished = run_process(command, side.name(), self.engine.time_limit)?;
-                // The child times the Faaslet itself, without its own start-up.
-                finished.elapsed_ns = finished
-                    .reported("run_ns")
-                    .context("the wasm child reported no run time")?;
-                Ok(finished)
+                    side.name(),
+                )
             }
         }
     }
@@ -243,18 +237,14 @@ pub fn run(interpreters: &Interpreters, options: &PybenchOptions) -> SuiteResult
     result
 }
 
-/// The sides in turn, round after round, each for its own number of runs.
-fn rounds(options: &PybenchOptions) -> impl Iterator<Item = (usize, Side)> + '_ {
-    let total = options.native_iterations.max(options.wasm_iterations);
-    (0..total).flat_map(move |iteration| {
-        Side::ALL.into_iter().filter_map(move |side| {
-            let runs = match side {
-                Side::Native => options.native_iterations,
-                Side::Wasm => options.wasm_iterations,
-            };
-            (iteration < runs).then_some((iteration, side))
-        })
-    })
+impl PybenchOptions {
+    /// Each side with its number of recorded runs, for [`rounds`].
+    fn sides(&self) -> [(Side, usize); 2] {
+        [
+            (Side::Native, self.native_iterations),
+            (Side::Wasm, self.wasm_iterations),
+        ]
+    }
 }
 
 fn measure_startup(
@@ -269,7 +259,7 @@ fn measure_startup(
         interpreters.run(side, &interpreters.args(side, benchmark), &[])?;
     }
     tick();
-    for (iteration, side) in rounds(options) {
+    for (iteration, side) in rounds(&options.sides()) {
         let finished = interpreters.run(side, &interpreters.args(side, benchmark), &[])?;
         let series = series(side, &benchmark.name);
         records.push(series.record(Some(iteration as u64), "run_ns", finished.elapsed_ns, "ns"));
@@ -313,7 +303,7 @@ fn measure_script(
         .collect();
     let env = shim_env(&loops.join(","), options.warmups);
     tick();
-    for (iteration, side) in rounds(options) {
+    for (iteration, side) in rounds(&options.sides()) {
         let finished = interpreters.run(side, &interpreters.args(side, benchmark), &env)?;
         let report = parse_shim_report(&finished.stderr)?;
         check_same_work(&reference, &report, side)?;
@@ -475,11 +465,7 @@ pub fn faasm_rows(records: &[Record]) -> Vec<ComputeRow> {
                 && (r.metric == "bench_ns"
                     || (r.metric == "run_ns" && r.workload.starts_with("python_startup")))
         })
-        .map(|r| ComputeRow {
-            benchmark: r.workload.clone(),
-            kind: r.runtime.clone(),
-            microseconds: r.value / 1e3,
-        })
+        .map(ComputeRow::of)
         .collect()
 }
 
@@ -512,7 +498,9 @@ mod tests {
             warmups: 0,
             min_time: 0.1,
         };
-        let order: Vec<(usize, &str)> = rounds(&options).map(|(i, s)| (i, s.name())).collect();
+        let order: Vec<(usize, &str)> = rounds(&options.sides())
+            .map(|(i, s)| (i, s.name()))
+            .collect();
         assert_eq!(order, vec![(0, "native"), (0, "wasm"), (1, "wasm")]);
     }
 }
