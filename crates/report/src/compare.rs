@@ -4,9 +4,10 @@
 //! Every metric isobench records is a cost (nanoseconds, bytes), so a higher
 //! value is worse. A change is significant when the ratio's interval (see
 //! [`Ratio::of_medians`]) excludes 1 and the median moved by at least the
-//! noise threshold: machines like the shared VMs this runs on drift by a few
-//! percent between runs, and a tool that cries regression at every drift
-//! gets ignored. An interval wider than four times the threshold, or a side
+//! noise threshold: machines like the shared VMs this runs on drift between
+//! runs, and a tool that cries regression at every drift gets ignored. (Drift
+//! *within* a run already widens each median's interval: see
+//! [`crate::stats`].) An interval wider than four times the threshold, or a side
 //! with a single sample (as `mem` records per worker count), is too noisy to
 //! say anything.
 
