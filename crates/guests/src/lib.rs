@@ -193,6 +193,7 @@ fn stamp(inputs: &[PathBuf], flags: &[String], compiler: &str) -> Result<String>
     }
     hasher.update(flags.join(" "));
     hasher.update(compiler);
+    hasher.update(RECIPE);
     Ok(to_hex(&hasher.finalize()))
 }
 
@@ -201,22 +202,58 @@ pub fn to_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
+/// What the stamps also hash: how `compile` turns sources into an output, so
+/// that changing the recipe rebuilds what the old one made.
+const RECIPE: &str = "wasm: clang -c per source, then a link without -O";
+
 fn compile(sources: &[PathBuf], flags: &[String], output: &Path) -> Result<()> {
     std::fs::create_dir_all(output.parent().expect("outputs live in a directory"))?;
     // Built beside the output and renamed into place, so that two isobench
     // processes building the same guest never see a half-written file.
     let partial = output.with_extension(format!("partial-{}", std::process::id()));
-    // Sources before flags, so that libraries (`-lm`) follow what uses them.
+    if flags.iter().any(|f| f.starts_with("--target=wasm32")) {
+        // Given an -O level when it links for wasm, clang 14 runs binaryen's
+        // `wasm-opt` on the result if one is on PATH (newer clangs have
+        // `--no-wasm-opt`): different code from what the flags say, and
+        // binaryen drops the name section that profiles need. So each source
+        // is compiled to an object with every flag, and the objects are
+        // linked without the -O level.
+        let mut objects = Vec::new();
+        for (i, source) in sources.iter().enumerate() {
+            let object = partial.with_extension(format!("partial-{}.{i}.o", std::process::id()));
+            clang(&[source.as_os_str(), "-c".as_ref()], flags, &object, output)?;
+            objects.push(object);
+        }
+        let link_flags: Vec<String> = flags
+            .iter()
+            .filter(|f| !f.starts_with("-O"))
+            .cloned()
+            .collect();
+        let inputs: Vec<&std::ffi::OsStr> = objects.iter().map(|o| o.as_os_str()).collect();
+        let linked = clang(&inputs, &link_flags, &partial, output);
+        for object in &objects {
+            let _ = std::fs::remove_file(object);
+        }
+        linked?;
+    } else {
+        let inputs: Vec<&std::ffi::OsStr> = sources.iter().map(|s| s.as_os_str()).collect();
+        clang(&inputs, flags, &partial, output)?;
+    }
+    std::fs::rename(&partial, output)?;
+    Ok(())
+}
+
+/// One clang run: `inputs`, then `flags` (so that libraries such as `-lm`
+/// follow what uses them), writing `to`; errors name the `output` being built.
+fn clang(inputs: &[&std::ffi::OsStr], flags: &[String], to: &Path, output: &Path) -> Result<()> {
     let result = Command::new("clang")
-        .args(sources)
+        .args(inputs)
         .args(flags)
         .arg("-o")
-        .arg(&partial)
+        .arg(to)
         .output()
         .context("running clang")?;
-    if result.status.success() {
-        std::fs::rename(&partial, output)?;
-    } else {
+    if !result.status.success() {
         bail!(
             "clang {} failed for {}:\n{}",
             flags.join(" "),
