@@ -102,6 +102,20 @@ fn both_interpreters_report_the_same_version_and_results() {
         .as_str()
         .unwrap()
         .contains("--host=wasm32-unknown-wasi"));
+    // The same extension modules linked in on both sides (math among them),
+    // none left for the native dynamic linker.
+    let builtins = |side: &str| -> Vec<String> {
+        let modules = interpreters[side]["builtin_modules"].as_str().unwrap();
+        modules.split(' ').map(str::to_string).collect()
+    };
+    let native_builtins = builtins("native");
+    for module in builtins("wasm") {
+        assert!(
+            native_builtins.contains(&module),
+            "{module} is not built into native"
+        );
+    }
+    assert!(native_builtins.iter().any(|m| m == "math"));
     let faasm = std::fs::read_to_string(dir.path().join("pybench-faasm.csv")).unwrap();
     assert!(faasm.starts_with("benchmark,type,microseconds\n"));
     let summary = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();

@@ -73,6 +73,9 @@ pub struct Identity {
     pub configure: String,
     pub compiler: String,
     pub optimisation: String,
+    /// `sys.builtin_module_names`, space-separated: the modules linked into
+    /// the interpreter rather than loaded as shared objects.
+    pub builtin_modules: String,
 }
 
 /// The two interpreters, ready to run.
@@ -101,17 +104,20 @@ impl Interpreters {
     }
 
     /// Both interpreters' versions and build settings; an error when the
-    /// versions differ, since the comparison would then not be like for like.
+    /// versions differ, or when a module linked into the wasm interpreter is
+    /// a shared object natively, since the comparison would then not be like
+    /// for like.
     pub fn identify(&self) -> Result<BTreeMap<&'static str, Identity>> {
         const PROBE: &str = "import sys, sysconfig\n\
             for v in (sys.version, sysconfig.get_config_var('CONFIG_ARGS'), \
-            sysconfig.get_config_var('CC'), sysconfig.get_config_var('OPT')):\n    \
+            sysconfig.get_config_var('CC'), sysconfig.get_config_var('OPT'), \
+            ' '.join(sorted(sys.builtin_module_names))):\n    \
             print(str(v).replace('\\n', ' '))";
         let mut identities = BTreeMap::new();
         for side in Side::ALL {
             let finished = self.run(side, &["-c".into(), PROBE.into()], &[])?;
             let lines: Vec<&str> = finished.stdout.lines().collect();
-            let [version, configure, compiler, optimisation] = lines[..] else {
+            let [version, configure, compiler, optimisation, builtin_modules] = lines[..] else {
                 bail!(
                     "the {} interpreter did not describe itself: {}",
                     side.name(),
@@ -125,12 +131,30 @@ impl Interpreters {
                     configure: configure.into(),
                     compiler: compiler.into(),
                     optimisation: optimisation.into(),
+                    builtin_modules: builtin_modules.into(),
                 },
             );
         }
-        let (native, wasm) = (&identities["native"].version, &identities["wasm"].version);
-        if native != wasm {
-            bail!("the interpreters differ: native is {native}, wasm is {wasm}; rebuild both with scripts/python");
+        let (native, wasm) = (&identities["native"], &identities["wasm"]);
+        if native.version != wasm.version {
+            bail!(
+                "the interpreters differ: native is {}, wasm is {}; rebuild both with scripts/python",
+                native.version,
+                wasm.version
+            );
+        }
+        let native_builtins: Vec<&str> = native.builtin_modules.split(' ').collect();
+        let shared_natively: Vec<&str> = wasm
+            .builtin_modules
+            .split(' ')
+            .filter(|m| !native_builtins.contains(m))
+            .collect();
+        if !shared_natively.is_empty() {
+            bail!(
+                "the native interpreter loads {} as shared objects, while the wasm one has them \
+                 linked in; rebuild the native one with scripts/python",
+                shared_natively.join(", ")
+            );
         }
         Ok(identities)
     }
