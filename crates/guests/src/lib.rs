@@ -218,10 +218,16 @@ fn compile(sources: &[PathBuf], flags: &[String], output: &Path) -> Result<()> {
         // binaryen drops the name section that profiles need. So each source
         // is compiled to an object with every flag, and the objects are
         // linked without the -O level.
+        let compile_flags = [flags, &["-c".to_string()]].concat();
         let mut objects = Vec::new();
         for (i, source) in sources.iter().enumerate() {
             let object = partial.with_extension(format!("partial-{}.{i}.o", std::process::id()));
-            clang(&[source.as_os_str(), "-c".as_ref()], flags, &object, output)?;
+            clang(
+                std::slice::from_ref(source),
+                &compile_flags,
+                &object,
+                output,
+            )?;
             objects.push(object);
         }
         let link_flags: Vec<String> = flags
@@ -229,15 +235,13 @@ fn compile(sources: &[PathBuf], flags: &[String], output: &Path) -> Result<()> {
             .filter(|f| !f.starts_with("-O"))
             .cloned()
             .collect();
-        let inputs: Vec<&std::ffi::OsStr> = objects.iter().map(|o| o.as_os_str()).collect();
-        let linked = clang(&inputs, &link_flags, &partial, output);
+        let linked = clang(&objects, &link_flags, &partial, output);
         for object in &objects {
             let _ = std::fs::remove_file(object);
         }
         linked?;
     } else {
-        let inputs: Vec<&std::ffi::OsStr> = sources.iter().map(|s| s.as_os_str()).collect();
-        clang(&inputs, flags, &partial, output)?;
+        clang(sources, flags, &partial, output)?;
     }
     std::fs::rename(&partial, output)?;
     Ok(())
@@ -245,7 +249,7 @@ fn compile(sources: &[PathBuf], flags: &[String], output: &Path) -> Result<()> {
 
 /// One clang run: `inputs`, then `flags` (so that libraries such as `-lm`
 /// follow what uses them), writing `to`; errors name the `output` being built.
-fn clang(inputs: &[&std::ffi::OsStr], flags: &[String], to: &Path, output: &Path) -> Result<()> {
+fn clang(inputs: &[PathBuf], flags: &[String], to: &Path, output: &Path) -> Result<()> {
     let result = Command::new("clang")
         .args(inputs)
         .args(flags)
