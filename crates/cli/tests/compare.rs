@@ -1,5 +1,6 @@
 //! `isobench compare`: a regression written into one run is reported (and
-//! fails the command past the threshold), an unchanged runtime is not.
+//! fails the command past the threshold), an unchanged runtime is not, and
+//! two real runs of the same binary are not told apart.
 
 mod common;
 
@@ -7,6 +8,7 @@ use common::{isobench, text};
 
 use isobench_report::{write_tidy_csv, Record};
 use std::path::Path;
+use std::process::{Command, Stdio};
 
 /// A `time.csv` with 300 cold starts per runtime, `process` scaled by `slowdown`.
 fn write_run(dir: &Path, slowdown: f64) {
@@ -61,6 +63,52 @@ fn a_fifth_slower_runtime_is_a_regression() {
     );
     let output = isobench(&["compare", old, new, "--fail-on-regress", "25"]);
     assert!(output.status.success(), "{}", text(&output));
+}
+
+/// Two real `time` runs of this binary. This VM's speed moves between states
+/// that last from a second to minutes (a system call costs 220 or 330 ns;
+/// thread starts take 22 or 32 µs), so two runs made one after the other can
+/// differ by 45% while each is steady inside: no interval taken from one run
+/// can know that. The runs are therefore made at the same time, both pinned to
+/// CPU 0, so that every state hits both alike. What is asserted is that compare
+/// never claims a change: each row is "no significant change", or "too noisy to
+/// tell" when a state changed during the runs and widened the intervals.
+#[test]
+fn two_runs_of_the_same_binary_show_no_significant_change() {
+    let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let run = |out: &Path| {
+        Command::new("taskset")
+            .args(["--cpu-list", "0", env!("CARGO_BIN_EXE_isobench"), "time"])
+            .args(["--runtime", "thread,process,faaslet", "--workers", "1"])
+            .args(["--iterations", "1000", "--out"])
+            .arg(out)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("taskset (util-linux) runs isobench")
+    };
+    let runs = [run(a.path()), run(b.path())];
+    for run in runs {
+        let output = run.wait_with_output().unwrap();
+        assert!(output.status.success(), "{}", text(&output));
+    }
+
+    let output = isobench(&[
+        "compare",
+        a.path().to_str().unwrap(),
+        b.path().to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    let listing = text(&output);
+    let rows: Vec<&str> = listing.lines().filter(|l| l.starts_with("time ")).collect();
+    // Three runtimes, each with cold_start_ns and batch_wall_ns.
+    assert_eq!(rows.len(), 6, "{listing}");
+    for row in rows {
+        assert!(
+            row.ends_with("no significant change") || row.ends_with("too noisy to tell"),
+            "a change claimed between two runs of one binary:\n{listing}"
+        );
+    }
 }
 
 #[test]
