@@ -22,6 +22,7 @@
 
 mod cache;
 mod gate;
+mod readdir;
 mod signal_stack;
 mod snapshot;
 
@@ -113,7 +114,7 @@ impl Runtime {
             start_epoch_ticker(&engine);
         }
         let mut linker = Linker::new(&engine);
-        wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut GuestState| &mut s.wasi)?;
+        readdir::link_wasi(&mut linker)?;
         let cache = CodegenCache::new(&engine, config.cache_dir.clone());
         Ok(Runtime {
             engine,
@@ -359,6 +360,7 @@ impl Function {
         }
         let state = GuestState {
             wasi: wasi.build_p1(),
+            listing: Default::default(),
             limiter: MemoryCap {
                 cap: self.memory_cap,
                 refused: None,
@@ -435,6 +437,8 @@ impl Function {
 /// Per-instance host state.
 pub(crate) struct GuestState {
     pub(crate) wasi: WasiP1Ctx,
+    /// The directory listing `fd_readdir` is part way through.
+    listing: readdir::Listing,
     limiter: MemoryCap,
 }
 
@@ -443,6 +447,7 @@ impl GuestState {
     pub(crate) fn for_initialisation() -> Self {
         GuestState {
             wasi: WasiCtxBuilder::new().build_p1(),
+            listing: Default::default(),
             limiter: MemoryCap {
                 cap: u64::MAX,
                 refused: None,

@@ -26,7 +26,7 @@ pub(crate) fn take_snapshot(reactor_wasm: &[u8]) -> Result<Vec<u8>> {
     let engine = Engine::default();
     let module = Module::new(&engine, &instrumented)?;
     let mut linker = Linker::new(&engine);
-    wasmtime_wasi::p1::add_to_linker_sync(&mut linker, |s: &mut GuestState| &mut s.wasi)?;
+    crate::readdir::link_wasi(&mut linker)?;
     let mut store = Store::new(&engine, GuestState::for_initialisation());
     let instance = linker.instantiate(&mut store, &module)?;
     if module.get_export("_initialize").is_some() {

@@ -71,6 +71,50 @@ fn a_faaslet_sees_only_its_preopened_directory() {
     }
 }
 
+/// Faaslets serve `fd_readdir` from one listing per pass (see the runtime's
+/// `readdir` module): every entry must still come exactly once, across the
+/// many calls a large directory takes, and a rewind must see a new file.
+#[test]
+fn a_large_directory_is_listed_whole_and_a_rewind_sees_new_files() {
+    let cache = tempfile::tempdir().unwrap();
+    let rt = runtime(&cache, 64 << 20, Duration::from_secs(10));
+    let (listdir, _) = rt.load_command(&wasm("test/listdir")).unwrap();
+    let root = tempfile::tempdir().unwrap();
+    // Names of 10 to 60 bytes: about 150 KB of entries, so wasi-libc's 4 KiB
+    // buffer takes dozens of calls and the listing outgrows its first buffer.
+    let mut expected: Vec<String> = (0..3000)
+        .map(|i| format!("file-{i}-{}", "x".repeat(i % 50)))
+        .collect();
+    for name in &expected {
+        std::fs::write(root.path().join(name), "").unwrap();
+    }
+    std::fs::create_dir(root.path().join("sub")).unwrap();
+    expected.extend(["sub", ".", ".."].map(String::from));
+    expected.sort();
+
+    let call = Call {
+        args: vec!["/".into()],
+        preopen: Some(root.path().to_path_buf()),
+        ..Call::default()
+    };
+    let outcome = listdir.run(&call).unwrap();
+    assert_eq!(outcome.exit_code, 0, "{:?}", outcome);
+    let stdout = String::from_utf8_lossy(&outcome.stdout).into_owned();
+    let (first, second) = stdout
+        .strip_prefix("pass 1\n")
+        .and_then(|rest| rest.split_once("pass 2\n"))
+        .expect("two passes");
+    let sorted = |pass: &str| {
+        let mut names: Vec<String> = pass.lines().map(String::from).collect();
+        names.sort();
+        names
+    };
+    assert_eq!(sorted(first), expected);
+    expected.push("added".into());
+    expected.sort();
+    assert_eq!(sorted(second), expected);
+}
+
 #[test]
 fn limits_stop_bad_guests_and_the_next_faaslet_runs_fine() {
     let cache = tempfile::tempdir().unwrap();
