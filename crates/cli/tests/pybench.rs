@@ -116,6 +116,11 @@ fn both_interpreters_report_the_same_version_and_results() {
         );
     }
     assert!(native_builtins.iter().any(|m| m == "math"));
+    // Both with CPython's small-object allocator (3.11 leaves it out for WASI
+    // unless asked).
+    for side in ["native", "wasm"] {
+        assert_eq!(interpreters[side]["pymalloc"], "1", "{side}");
+    }
     let faasm = std::fs::read_to_string(dir.path().join("pybench-faasm.csv")).unwrap();
     assert!(faasm.starts_with("benchmark,type,microseconds\n"));
     let summary = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();

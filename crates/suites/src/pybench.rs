@@ -76,6 +76,9 @@ pub struct Identity {
     /// `sys.builtin_module_names`, space-separated: the modules linked into
     /// the interpreter rather than loaded as shared objects.
     pub builtin_modules: String,
+    /// Whether objects come from CPython's own small-object allocator
+    /// (`WITH_PYMALLOC`, 1 or 0) or straight from the C library's malloc.
+    pub pymalloc: String,
 }
 
 /// The two interpreters, ready to run.
@@ -111,13 +114,15 @@ impl Interpreters {
         const PROBE: &str = "import sys, sysconfig\n\
             for v in (sys.version, sysconfig.get_config_var('CONFIG_ARGS'), \
             sysconfig.get_config_var('CC'), sysconfig.get_config_var('OPT'), \
-            ' '.join(sorted(sys.builtin_module_names))):\n    \
+            ' '.join(sorted(sys.builtin_module_names)), \
+            sysconfig.get_config_var('WITH_PYMALLOC')):\n    \
             print(str(v).replace('\\n', ' '))";
         let mut identities = BTreeMap::new();
         for side in Side::ALL {
             let finished = self.run(side, &["-c".into(), PROBE.into()], &[])?;
             let lines: Vec<&str> = finished.stdout.lines().collect();
-            let [version, configure, compiler, optimisation, builtin_modules] = lines[..] else {
+            let [version, configure, compiler, optimisation, builtin_modules, pymalloc] = lines[..]
+            else {
                 bail!(
                     "the {} interpreter did not describe itself: {}",
                     side.name(),
@@ -132,6 +137,7 @@ impl Interpreters {
                     compiler: compiler.into(),
                     optimisation: optimisation.into(),
                     builtin_modules: builtin_modules.into(),
+                    pymalloc: pymalloc.into(),
                 },
             );
         }
@@ -141,6 +147,14 @@ impl Interpreters {
                 "the interpreters differ: native is {}, wasm is {}; rebuild both with scripts/python",
                 native.version,
                 wasm.version
+            );
+        }
+        if native.pymalloc != wasm.pymalloc {
+            bail!(
+                "the interpreters allocate differently: WITH_PYMALLOC is {} natively and {} in \
+                 wasm; rebuild both with scripts/python",
+                native.pymalloc,
+                wasm.pymalloc
             );
         }
         let native_builtins: Vec<&str> = native.builtin_modules.split(' ').collect();
