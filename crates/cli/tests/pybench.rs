@@ -117,9 +117,11 @@ fn both_interpreters_report_the_same_version_and_results() {
     }
     assert!(native_builtins.iter().any(|m| m == "math"));
     // Both with CPython's small-object allocator (3.11 leaves it out for WASI
-    // unless asked).
+    // unless asked) and SipHash-1-3 for strings (a wasm32 build would pick FNV
+    // by itself, believing unaligned loads illegal).
     for side in ["native", "wasm"] {
         assert_eq!(interpreters[side]["pymalloc"], "1", "{side}");
+        assert_eq!(interpreters[side]["hash_algorithm"], "siphash13", "{side}");
     }
     let faasm = std::fs::read_to_string(dir.path().join("pybench-faasm.csv")).unwrap();
     assert!(faasm.starts_with("benchmark,type,microseconds\n"));

@@ -79,6 +79,8 @@ pub struct Identity {
     /// Whether objects come from CPython's own small-object allocator
     /// (`WITH_PYMALLOC`, 1 or 0) or straight from the C library's malloc.
     pub pymalloc: String,
+    /// `sys.hash_info.algorithm`: how `str` and `bytes` are hashed.
+    pub hash_algorithm: String,
 }
 
 /// The two interpreters, ready to run.
@@ -106,22 +108,23 @@ impl Interpreters {
         })
     }
 
-    /// Both interpreters' versions and build settings; an error when the
-    /// versions differ, or when a module linked into the wasm interpreter is
-    /// a shared object natively, since the comparison would then not be like
-    /// for like.
+    /// Both interpreters' versions and build settings; an error when their
+    /// versions, allocators or string hashes differ, or when a module linked
+    /// into the wasm interpreter is a shared object natively, since the
+    /// comparison would then not be like for like.
     pub fn identify(&self) -> Result<BTreeMap<&'static str, Identity>> {
         const PROBE: &str = "import sys, sysconfig\n\
             for v in (sys.version, sysconfig.get_config_var('CONFIG_ARGS'), \
             sysconfig.get_config_var('CC'), sysconfig.get_config_var('OPT'), \
             ' '.join(sorted(sys.builtin_module_names)), \
-            sysconfig.get_config_var('WITH_PYMALLOC')):\n    \
+            sysconfig.get_config_var('WITH_PYMALLOC'), sys.hash_info.algorithm):\n    \
             print(str(v).replace('\\n', ' '))";
         let mut identities = BTreeMap::new();
         for side in Side::ALL {
             let finished = self.run(side, &["-c".into(), PROBE.into()], &[])?;
             let lines: Vec<&str> = finished.stdout.lines().collect();
-            let [version, configure, compiler, optimisation, builtin_modules, pymalloc] = lines[..]
+            let [version, configure, compiler, optimisation, builtin_modules, pymalloc, hash_algorithm] =
+                lines[..]
             else {
                 bail!(
                     "the {} interpreter did not describe itself: {}",
@@ -138,24 +141,27 @@ impl Interpreters {
                     optimisation: optimisation.into(),
                     builtin_modules: builtin_modules.into(),
                     pymalloc: pymalloc.into(),
+                    hash_algorithm: hash_algorithm.into(),
                 },
             );
         }
         let (native, wasm) = (&identities["native"], &identities["wasm"]);
-        if native.version != wasm.version {
-            bail!(
-                "the interpreters differ: native is {}, wasm is {}; rebuild both with scripts/python",
-                native.version,
-                wasm.version
-            );
-        }
-        if native.pymalloc != wasm.pymalloc {
-            bail!(
-                "the interpreters allocate differently: WITH_PYMALLOC is {} natively and {} in \
-                 wasm; rebuild both with scripts/python",
-                native.pymalloc,
-                wasm.pymalloc
-            );
+        let settings = [
+            ("sys.version", &native.version, &wasm.version),
+            ("WITH_PYMALLOC", &native.pymalloc, &wasm.pymalloc),
+            (
+                "sys.hash_info.algorithm",
+                &native.hash_algorithm,
+                &wasm.hash_algorithm,
+            ),
+        ];
+        for (setting, native, wasm) in settings {
+            if native != wasm {
+                bail!(
+                    "the interpreters differ: {setting} is {native} natively and {wasm} in wasm; \
+                     rebuild both with scripts/python"
+                );
+            }
         }
         let native_builtins: Vec<&str> = native.builtin_modules.split(' ').collect();
         let shared_natively: Vec<&str> = wasm
