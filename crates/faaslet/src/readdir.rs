@@ -73,8 +73,8 @@ fn fd_readdir(
     };
     let cached = &state.listing;
     if cookie == 0 || cached.fd != fd || cached.identity != identity {
-        match list(state, fd)? {
-            Ok(fresh) => state.listing = Listing { identity, ..fresh },
+        match list(state, fd, identity)? {
+            Ok(fresh) => state.listing = fresh,
             Err(errno) => return Ok(errno),
         }
     }
@@ -95,8 +95,13 @@ fn fd_readdir(
     Ok(0)
 }
 
-/// The whole listing of `fd`, read by wasmtime-wasi into a host buffer.
-fn list(state: &mut GuestState, fd: i32) -> wasmtime::Result<Result<Listing, i32>> {
+/// The whole listing of `fd` (the directory `identity`), read by wasmtime-wasi
+/// into a host buffer.
+fn list(
+    state: &mut GuestState,
+    fd: i32,
+    identity: [u8; 16],
+) -> wasmtime::Result<Result<Listing, i32>> {
     let mut capacity = FIRST_LISTING_BYTES;
     loop {
         // The count written at offset 0, the entries from offset 8.
@@ -129,7 +134,7 @@ fn list(state: &mut GuestState, fd: i32) -> wasmtime::Result<Result<Listing, i32
         }
         return Ok(Ok(Listing {
             fd,
-            identity: [0; 16],
+            identity,
             bytes,
             starts,
         }));
