@@ -62,6 +62,36 @@ fn wasm_samples_land_in_the_kernel_under_its_own_name() {
     assert!(summary.contains("| kernel_2mm"), "{summary}");
 }
 
+/// Cold starts are short-lived threads: each must be sampled, so that the
+/// profile shows where a Faaslet's start goes (at perf's default rate the
+/// thread ends before its first sample and the profile is nearly empty).
+#[test]
+fn every_short_lived_faaslet_thread_is_sampled() {
+    let out = tempfile::tempdir().unwrap();
+    let output = isobench(&[
+        "profile",
+        "noop",
+        "--seconds",
+        "1",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", text(&output));
+    let printed = text(&output);
+    let number_before = |marker: &str| -> u64 {
+        let line = printed.lines().find(|l| l.contains(marker)).unwrap();
+        line.split_whitespace().next().unwrap().parse().unwrap()
+    };
+    let runs = number_before(" runs recorded");
+    let samples = number_before(" samples of");
+    assert!(
+        samples * 2 >= runs,
+        "{samples} samples for {runs} Faaslet starts:\n{printed}"
+    );
+    let report = std::fs::read_to_string(out.path().join("report.txt")).unwrap();
+    assert!(report.contains("wasmtime::"), "{report}");
+}
+
 /// CPython in wasm, profiled as `pybench` runs it: the interpreter loop and
 /// the float object code show up under their C names.
 #[test]

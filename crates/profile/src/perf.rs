@@ -24,6 +24,19 @@ impl Event {
         }
     }
 
+    /// Events between two samples: about every 50 µs of CPU time. A fixed
+    /// period rather than perf's default 4,000 samples a second, whose 250 µs
+    /// timer never fires in a thread or process that lives less than that, as
+    /// every cold start does.
+    pub fn sample_period(self) -> &'static str {
+        match self {
+            // At a few GHz.
+            Event::Cycles => "150000",
+            // Nanoseconds.
+            Event::CpuClock => "50000",
+        }
+    }
+
     /// Cycles if `perf stat` can count them here, else the CPU clock.
     pub fn best_available() -> Result<Event> {
         let output = perf()
@@ -85,7 +98,8 @@ pub fn record(dir: &Path, target: &[OsString], event: Event, jit: bool) -> Resul
     let status = perf()
         .current_dir(&jit_dir)
         // jitdump timestamps come from the monotonic clock; perf must use it too.
-        .args(["record", "-k", "mono", "-g", "-e", event.perf_name(), "-o"])
+        .args(["record", "-k", "mono", "-g", "-e", event.perf_name()])
+        .args(["-c", event.sample_period(), "-o"])
         .arg(&perf_data)
         .arg("--")
         .args(target)
