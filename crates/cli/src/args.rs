@@ -224,7 +224,9 @@ pub struct CompareArgs {
     /// Exit with status 1 when a significant regression exceeds this many percent
     #[arg(long, value_name = "PCT", value_parser = positive_percent)]
     pub fail_on_regress: Option<f64>,
-    /// Changes of the median smaller than this many percent are not significant
+    /// Changes of the median smaller than this many percent are not significant;
+    /// an interval wider than four times this that does not lie wholly beyond it
+    /// is "too noisy to tell"
     #[arg(long, value_name = "PCT", default_value_t = 5.0, value_parser = positive_percent)]
     pub noise: f64,
 }

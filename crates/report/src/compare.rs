@@ -7,9 +7,11 @@
 //! noise threshold: machines like the shared VMs this runs on drift between
 //! runs, and a tool that cries regression at every drift gets ignored. (Drift
 //! *within* a run already widens each median's interval: see
-//! [`crate::stats`].) An interval wider than four times the threshold, or a side
-//! with a single sample (as `mem` records per worker count), is too noisy to
-//! say anything.
+//! [`crate::stats`].) An interval wider than four times the threshold is too
+//! noisy to say anything, unless all of it lies beyond the threshold: a change
+//! whose smallest plausible size is still larger than the noise is called
+//! whatever the width. A side with a single sample (as `mem` records per
+//! worker count) has no interval and is always too noisy.
 
 use crate::record::{series, SeriesId};
 use crate::stats::{summarize, Ratio};
@@ -68,15 +70,18 @@ pub fn compare(old: &[Record], new: &[Record], noise_percent: f64) -> Vec<Change
             }
             let ratio = Ratio::of_medians(&a, &b);
             let moved = (ratio.value - 1.0).abs() >= noise;
-            // One sample on a side gives no interval at all.
-            let verdict = if b.n < 2 || a.n < 2 || ratio.high - ratio.low > 4.0 * noise {
+            let narrow = ratio.high - ratio.low <= 4.0 * noise;
+            let verdict = if b.n < 2 || a.n < 2 {
+                // One sample on a side gives no interval at all.
                 Verdict::TooNoisy
-            } else if ratio.low > 1.0 && moved {
+            } else if ratio.low > 1.0 && moved && (narrow || ratio.low >= 1.0 + noise) {
                 Verdict::Worse
-            } else if ratio.high < 1.0 && moved {
+            } else if ratio.high < 1.0 && moved && (narrow || ratio.high <= 1.0 / (1.0 + noise)) {
                 Verdict::Better
-            } else {
+            } else if narrow {
                 Verdict::NoSignificantChange
+            } else {
+                Verdict::TooNoisy
             };
             Some(Change {
                 id,
@@ -143,5 +148,21 @@ mod tests {
         assert_eq!(compare(&old, &wild, 5.0)[0].verdict, Verdict::TooNoisy);
         let single = records("a", std::iter::once(200.0));
         assert_eq!(compare(&old, &single, 5.0)[0].verdict, Verdict::TooNoisy);
+    }
+
+    #[test]
+    fn a_wide_interval_wholly_beyond_the_noise_is_still_a_change() {
+        // Every old sample 100..200, every new one 200..400: the interval of
+        // the ratio is wide, but even its best end is a large regression.
+        let old = records("a", (0..40).map(|i| 100.0 + (i * 7 % 40) as f64 * 2.5));
+        let slower = records("a", (0..40).map(|i| 200.0 + (i * 7 % 40) as f64 * 5.0));
+        let change = &compare(&old, &slower, 5.0)[0];
+        assert!(
+            change.ratio.high - change.ratio.low > 0.2,
+            "{:?}",
+            change.ratio
+        );
+        assert_eq!(change.verdict, Verdict::Worse);
+        assert_eq!(compare(&slower, &old, 5.0)[0].verdict, Verdict::Better);
     }
 }
