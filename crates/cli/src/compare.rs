@@ -3,6 +3,7 @@
 use crate::args::CompareArgs;
 use anyhow::{bail, Result};
 use isobench_report::compare::{compare, Verdict};
+use isobench_report::meta::differences;
 use isobench_report::record::read_tidy_csv;
 use isobench_report::table::{format_bytes, format_ns, Table};
 
@@ -87,6 +88,14 @@ pub fn run(args: CompareArgs) -> Result<()> {
                 .join(", ")
         );
     }
+    let differing = differences(&read_meta(&args.old), &read_meta(&args.new));
+    if !differing.is_empty() {
+        println!(
+            "Note: the runs differ in what they measured on or with; a change may come \
+             from these rather than from the code:\n  {}\n",
+            differing.join("\n  ")
+        );
+    }
     println!(
         "Changes of the median from {} to {} (noise threshold {}%):\n\n{}",
         args.old.display(),
@@ -103,4 +112,13 @@ pub fn run(args: CompareArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// A run's `meta.json`, or nothing when it is missing or unreadable (the
+/// comparison of the CSVs does not depend on it).
+fn read_meta(dir: &std::path::Path) -> serde_json::Value {
+    std::fs::read_to_string(dir.join("meta.json"))
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default()
 }

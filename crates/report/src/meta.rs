@@ -55,3 +55,51 @@ pub fn summary_header(meta: &serde_json::Value) -> String {
     }
     out
 }
+
+/// What two runs' `meta.json` files (read back as JSON) record differently
+/// about the host, the versions and the settings, one line each, such as
+/// `settings.polybench_dataset: "mini" → "small"`. Keys only one run has (a
+/// suite only it ran) are left out.
+pub fn differences(old: &serde_json::Value, new: &serde_json::Value) -> Vec<String> {
+    let mut lines = Vec::new();
+    for section in ["host", "versions", "settings"] {
+        let (Some(before), Some(after)) = (old[section].as_object(), new[section].as_object())
+        else {
+            continue;
+        };
+        for (key, value) in before {
+            match after.get(key) {
+                Some(other) if other != value => {
+                    lines.push(format!("{section}.{key}: {value} → {other}"));
+                }
+                _ => {}
+            }
+        }
+    }
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn differing_settings_are_named_and_unshared_ones_left_out() {
+        let old = json!({
+            "host": {"cores": 2},
+            "versions": {"wasmtime": "48.0.8"},
+            "settings": {"polybench_dataset": "mini", "faaslet_engine": "x"},
+        });
+        let new = json!({
+            "host": {"cores": 2},
+            "versions": {"wasmtime": "48.0.8"},
+            "settings": {"polybench_dataset": "small", "guest_build": "y"},
+        });
+        assert_eq!(
+            differences(&old, &new),
+            vec![r#"settings.polybench_dataset: "mini" → "small""#.to_string()]
+        );
+        assert!(differences(&old, &old).is_empty());
+    }
+}
