@@ -30,9 +30,19 @@ impl Output {
     pub fn create(common: &Common, guests: &Guests) -> Result<Self> {
         let faaslet = &common.faaslet;
         let started_at = utc_timestamp();
-        let dir = common.out.clone().unwrap_or_else(|| {
-            PathBuf::from("results").join(started_at.replace([':', '-'], "").replace('T', "-"))
-        });
+        for export in [&common.export_json, &common.export_markdown]
+            .into_iter()
+            .flatten()
+        {
+            check_export_path(export)?;
+        }
+        let dir = match &common.out {
+            Some(dir) => {
+                refuse_earlier_results(dir)?;
+                dir.clone()
+            }
+            None => unused_default_dir(&started_at)?,
+        };
         check_writable(&dir)?;
         let mut versions = BTreeMap::new();
         versions.insert("isobench".into(), env!("CARGO_PKG_VERSION").into());
@@ -174,6 +184,71 @@ impl Output {
         );
         Ok(())
     }
+}
+
+/// Results written into a directory that holds another run's would be read
+/// back as one run, with the other's CSVs under this run's `meta.json`.
+fn refuse_earlier_results(dir: &Path) -> Result<()> {
+    anyhow::ensure!(
+        !dir.join("meta.json").exists(),
+        "{} already holds the results of an earlier run (it has a meta.json): give a \
+         new directory with --out, or remove that one first",
+        dir.display()
+    );
+    Ok(())
+}
+
+/// `results/<UTC timestamp>`, with `-2`, `-3`, ... added when runs started
+/// within the same second; claimed by creating it, so that two runs starting
+/// at once never share one.
+fn unused_default_dir(started_at: &str) -> Result<PathBuf> {
+    let stamp = started_at.replace([':', '-'], "").replace('T', "-");
+    let results = Path::new("results");
+    std::fs::create_dir_all(results).with_context(|| {
+        format!(
+            "cannot create {}: choose a directory you can write to with --out",
+            results.display()
+        )
+    })?;
+    for n in 1.. {
+        let dir = match n {
+            1 => results.join(&stamp),
+            n => results.join(format!("{stamp}-{n}")),
+        };
+        match std::fs::create_dir(&dir) {
+            Ok(()) => return Ok(dir),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!(
+                        "cannot create {}: choose a directory you can write to with --out",
+                        dir.display()
+                    )
+                })
+            }
+        }
+    }
+    unreachable!("some numbered name is free")
+}
+
+/// An export file that cannot be written is refused before anything runs,
+/// not after the whole run.
+fn check_export_path(path: &Path) -> Result<()> {
+    let existed = path.exists();
+    std::fs::OpenOptions::new()
+        .append(true)
+        .create(true)
+        .open(path)
+        .with_context(|| {
+            format!(
+                "cannot write the export file {}: give a path in a directory you can write to",
+                path.display()
+            )
+        })?;
+    if !existed {
+        std::fs::remove_file(path).ok();
+    }
+    Ok(())
 }
 
 fn check_writable(dir: &Path) -> Result<()> {

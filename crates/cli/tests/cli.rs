@@ -47,6 +47,38 @@ fn bad_arguments_are_refused_with_the_reason() {
         &["`many` is not a whole number"],
     );
     refused(&["mem", "--workers=-3"], &["`-3` is not a whole number"]);
+    refused(&["time", "--workers", "1,4,1"], &["1 is given twice"]);
+}
+
+#[test]
+fn a_directory_with_an_earlier_run_and_an_unwritable_export_are_refused_up_front() {
+    let dir = tempfile::tempdir().unwrap();
+    let earlier = dir.path().join("earlier");
+    let run = |out: &Path, extra: &[&str]| {
+        let mut args = vec!["time", "--runtime", "thread", "--iterations", "2"];
+        args.extend_from_slice(extra);
+        args.extend(["--out", out.to_str().unwrap()]);
+        isobench(&args)
+    };
+    assert!(run(&earlier, &[]).status.success());
+    let again = run(&earlier, &[]);
+    assert!(!again.status.success());
+    assert!(
+        stderr(&again).contains("already holds the results of an earlier run"),
+        "{}",
+        stderr(&again)
+    );
+
+    let fresh = dir.path().join("fresh");
+    let export = dir.path().join("no-such-dir").join("x.json");
+    let output = run(&fresh, &["--export-json", export.to_str().unwrap()]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("cannot write the export file"),
+        "{}",
+        stderr(&output)
+    );
+    assert!(!fresh.exists(), "the run went ahead before refusing");
 }
 
 #[test]
