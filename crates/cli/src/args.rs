@@ -205,6 +205,9 @@ pub struct ProfileArgs {
     /// Repeat the workload for at least this many seconds
     #[arg(long, default_value_t = 3.0, value_parser = positive_seconds)]
     pub seconds: f64,
+    /// Also profile a Python benchmark listed as not running, to see how it fails
+    #[arg(long)]
+    pub include_unsupported: bool,
     #[command(flatten)]
     pub common: Common,
 }
@@ -330,17 +333,24 @@ fn positive_count(text: &str) -> Result<usize, String> {
 }
 
 fn counts(list: &str) -> Result<Counts, String> {
-    list.split(',')
-        .map(count)
-        .collect::<Result<_, _>>()
-        .map(Counts)
+    distinct_counts(list, count)
 }
 
 fn positive_counts(list: &str) -> Result<Counts, String> {
-    list.split(',')
-        .map(positive_count)
-        .collect::<Result<_, _>>()
-        .map(Counts)
+    distinct_counts(list, positive_count)
+}
+
+/// A count given twice would be measured twice and its samples pooled as one.
+fn distinct_counts(list: &str, parse: fn(&str) -> Result<usize, String>) -> Result<Counts, String> {
+    let mut counts = Vec::new();
+    for n in list.split(',').map(parse) {
+        let n = n?;
+        if counts.contains(&n) {
+            return Err(format!("{n} is given twice"));
+        }
+        counts.push(n);
+    }
+    Ok(Counts(counts))
 }
 
 fn positive_percent(text: &str) -> Result<f64, String> {
