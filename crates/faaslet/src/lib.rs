@@ -109,7 +109,15 @@ impl Runtime {
     pub fn new(config: RuntimeConfig) -> Result<Self> {
         let engine = Engine::new(&engine_config(&config))
             .map_err(anyhow::Error::from)
-            .context("creating the wasmtime engine")?;
+            .with_context(|| {
+                format!(
+                    "creating the wasmtime engine with room for {} Faaslets (each one's linear \
+                     memory reserves 4 GiB of address space, so that bounds checks cost \
+                     nothing, and a process has 128 TiB: one process holds at most about \
+                     30,000)",
+                    config.max_instances
+                )
+            })?;
         if config.interruptible {
             start_epoch_ticker(&engine);
         }

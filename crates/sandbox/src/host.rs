@@ -63,9 +63,11 @@ fn check_mapping_limit(worker_mappings: usize) -> Result<()> {
         .unwrap_or(usize::MAX);
     let needed = BASE_MAPPINGS + worker_mappings;
     if needed > limit {
+        // Room to spare, in whole multiples of 64 Ki.
+        let enough = (needed + needed / 4).next_multiple_of(65_536);
         bail!(
             "these workers need about {needed} memory mappings but vm.max_map_count is {limit}: \
-             raise it with `sysctl -w vm.max_map_count=262144` (scripts/setup does this)"
+             raise it with `sysctl -w vm.max_map_count={enough}`"
         );
     }
     Ok(())
