@@ -146,9 +146,13 @@ fn resolve(workload: &str, guests: &Guests, args: &ProfileArgs) -> Result<Worklo
         // The benchmark as `pybench` runs it, the shim calibrating its loops.
         let python = Python::locate();
         python.ensure_ready()?;
-        let benchmark = select(&python.catalogue()?, &[name.to_string()], false)?
-            .pop()
-            .context("one benchmark is selected")?;
+        let benchmark = select(
+            &python.catalogue()?,
+            &[name.to_string()],
+            args.include_unsupported,
+        )?
+        .pop()
+        .context("one benchmark is selected")?;
         return Ok(if args.native {
             Workload {
                 path: python.native(),
