@@ -7,7 +7,7 @@ use isobench_guests::Guests;
 use isobench_report::export::export;
 use isobench_report::faasm;
 use isobench_report::html::Results;
-use isobench_report::meta::{summary_header, Meta};
+use isobench_report::meta::{failures_section, summary_header, Meta};
 use isobench_report::{write_tidy_csv, Record};
 use isobench_suites::{mem, polybench, pybench, time, SuiteResult};
 use std::collections::BTreeMap;
@@ -18,7 +18,6 @@ pub struct Output {
     dir: PathBuf,
     meta: Meta,
     summary: String,
-    failures: Vec<String>,
     /// Every record written, for the JSON export.
     records: Vec<Record>,
     export_json: Option<PathBuf>,
@@ -66,12 +65,12 @@ impl Output {
             versions,
             settings,
             notes: Vec::new(),
+            failures: Vec::new(),
         };
         Ok(Output {
             dir,
             meta,
             summary: String::new(),
-            failures: Vec::new(),
             records: Vec::new(),
             export_json: common.export_json.clone(),
             export_markdown: common.export_markdown.clone(),
@@ -117,9 +116,14 @@ impl Output {
         &self.dir
     }
 
-    /// A summary with no CSV behind it (a profile's, say).
-    pub fn report(&mut self, result: &SuiteResult) {
+    /// A summary with no CSV behind it (a profile's, say), kept in `file` as
+    /// well so that `isobench report` can put it into `summary.md` again.
+    pub fn report(&mut self, file: &str, result: &SuiteResult) -> Result<()> {
+        let path = self.dir.join(file);
+        std::fs::write(&path, &result.summary)
+            .with_context(|| format!("writing {}", path.display()))?;
         self.add(result);
+        Ok(())
     }
 
     /// Where a suite keeps files for a reader to inspect.
@@ -148,21 +152,15 @@ impl Output {
             eprintln!("failed: {failure}");
         }
         self.summary += &result.summary;
-        self.failures.extend(result.failures.iter().cloned());
+        self.meta.failures.extend(result.failures.iter().cloned());
     }
 
     /// Writes `meta.json` and `summary.md`; an error (exit status 1) if any
     /// configuration failed, after everything measured has been written.
     pub fn finish(self) -> Result<()> {
         self.meta.write(&self.dir.join("meta.json"))?;
-        let mut summary = summary_header(&serde_json::to_value(&self.meta)?);
-        summary += &self.summary;
-        if !self.failures.is_empty() {
-            summary += "## Failures\n\n";
-            for failure in &self.failures {
-                summary += &format!("- {failure}\n");
-            }
-        }
+        let meta = serde_json::to_value(&self.meta)?;
+        let summary = summary_header(&meta) + &self.summary + &failures_section(&meta);
         let path = self.dir.join("summary.md");
         std::fs::write(&path, &summary).with_context(|| format!("writing {}", path.display()))?;
         if let Some(path) = &self.export_markdown {
@@ -178,9 +176,9 @@ impl Output {
         println!("results written to {}", self.dir.display());
         println!("report: {}", report.display());
         anyhow::ensure!(
-            self.failures.is_empty(),
+            self.meta.failures.is_empty(),
             "{} configuration(s) failed (see above); everything measured was written",
-            self.failures.len()
+            self.meta.failures.len()
         );
         Ok(())
     }

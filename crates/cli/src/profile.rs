@@ -15,6 +15,9 @@ use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
 
+/// The profile's table, kept beside `summary.md` for `isobench report`.
+pub const PROFILE_SUMMARY: &str = "profile.md";
+
 /// How many functions the summary lists.
 const TOP_FUNCTIONS: usize = 15;
 
@@ -92,10 +95,13 @@ pub fn profile(args: ProfileArgs) -> Result<()> {
         file_name(&recording.folded),
         table.to_markdown()
     );
-    output.report(&SuiteResult {
-        summary,
-        ..SuiteResult::default()
-    });
+    output.report(
+        PROFILE_SUMMARY,
+        &SuiteResult {
+            summary,
+            ..SuiteResult::default()
+        },
+    )?;
     output.finish()
 }
 

@@ -3,7 +3,7 @@
 
 use anyhow::{Context, Result};
 use isobench_report::html::{render, Results};
-use isobench_report::meta::summary_header;
+use isobench_report::meta::{failures_section, summary_header};
 use isobench_report::record::distinct;
 use isobench_suites::{mem, polybench, pybench, time};
 use std::path::{Path, PathBuf};
@@ -19,7 +19,7 @@ pub fn write_html(dir: &Path, results: &Results) -> Result<PathBuf> {
 pub fn run(dir: &Path) -> Result<()> {
     let results = Results::load(dir)?;
     let summary_path = dir.join("summary.md");
-    std::fs::write(&summary_path, summary(&results))
+    std::fs::write(&summary_path, summary(dir, &results)?)
         .with_context(|| format!("writing {}", summary_path.display()))?;
     let report = write_html(dir, &results)?;
     println!("summary: {}", summary_path.display());
@@ -27,25 +27,35 @@ pub fn run(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The summary the suites would have printed, from their records.
-fn summary(results: &Results) -> String {
+/// The summary the suites would have printed, from their records, with what
+/// has no CSV behind it (a profile's table, the failures) as it was kept.
+fn summary(dir: &Path, results: &Results) -> Result<String> {
     let meta = &results.meta;
+    let ran = |suite: &str| dir.join(format!("{suite}.csv")).exists();
     let mut out = summary_header(meta);
-    if !results.time.is_empty() {
+    // As the run did: a section for every suite that ran, even one whose
+    // configurations all failed.
+    if ran("time") {
         let runtimes = distinct(results.time.iter().map(|r| r.runtime.as_str()));
         let workers = distinct(results.time.iter().map(|r| r.workers as usize));
         out += &time::summary(&results.time, &runtimes, &workers);
     }
-    if !results.mem.is_empty() {
+    if ran("mem") {
         let runtimes = distinct(results.mem.iter().map(|r| r.runtime.as_str()));
         out += &mem::summary(&results.mem, &runtimes);
     }
-    if !results.polybench.is_empty() {
+    if ran("polybench") {
         let dataset = meta["settings"]["polybench_dataset"]
             .as_str()
             .unwrap_or("?");
         out += &polybench::summary_of_records(&results.polybench, dataset);
     }
     out += &pybench::summary_of_records(&results.pybench);
-    out
+    let profile = dir.join(crate::profile::PROFILE_SUMMARY);
+    if profile.exists() {
+        out += &std::fs::read_to_string(&profile)
+            .with_context(|| format!("reading {}", profile.display()))?;
+    }
+    out += &failures_section(meta);
+    Ok(out)
 }

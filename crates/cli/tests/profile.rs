@@ -90,6 +90,14 @@ fn every_short_lived_faaslet_thread_is_sampled() {
     );
     let report = std::fs::read_to_string(out.path().join("report.txt")).unwrap();
     assert!(report.contains("wasmtime::"), "{report}");
+
+    // `isobench report` renders summary.md again, the profile's table included.
+    let summary = std::fs::read_to_string(out.path().join("summary.md")).unwrap();
+    assert!(summary.contains("| function"), "{summary}");
+    let output = isobench(&["report", out.path().to_str().unwrap()]);
+    assert!(output.status.success(), "{}", text(&output));
+    let again = std::fs::read_to_string(out.path().join("summary.md")).unwrap();
+    assert_eq!(again, summary);
 }
 
 /// CPython in wasm, profiled as `pybench` runs it: the interpreter loop and

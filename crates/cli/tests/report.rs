@@ -197,3 +197,33 @@ fn render_in_chromium(page: &Path, screenshot: &str) {
         "an empty screenshot"
     );
 }
+
+/// What has no CSV behind it survives `isobench report`: the failures stay in
+/// summary.md, and report.html lists them.
+#[test]
+fn failures_are_kept_when_the_summary_is_rendered_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("mem");
+    // More Faaslets than a process has address space for: the pool cannot be made.
+    let output = isobench(&[
+        "mem",
+        "--runtime",
+        "faaslet",
+        "--workers",
+        "40000",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(summary.contains("## Failures"), "{summary}");
+    assert!(summary.contains("address space"), "{summary}");
+    let output = isobench(&["report", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", text(&output));
+    assert_eq!(
+        std::fs::read_to_string(out.join("summary.md")).unwrap(),
+        summary
+    );
+    let html = std::fs::read_to_string(out.join("report.html")).unwrap();
+    assert!(html.contains("<h2>Failures</h2>") && html.contains("address space"));
+}

@@ -80,6 +80,7 @@ pub fn render(results: &Results) -> String {
             "bench_ns",
         );
     }
+    body += &failures_section(&results.meta);
     body += &meta_section(&results.meta);
     format!(
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>isobench report\
@@ -321,6 +322,18 @@ pub fn ratio_section(title: &str, records: &[Record], metric: &str) -> String {
         escape(title),
         svg.finish(title)
     )
+}
+
+/// The configurations that failed, each with its reason, if any did.
+fn failures_section(meta: &serde_json::Value) -> String {
+    let items: String = crate::meta::failures(meta)
+        .into_iter()
+        .map(|f| format!("<li>{}</li>\n", escape(f)))
+        .collect();
+    if items.is_empty() {
+        return String::new();
+    }
+    format!("<h2>Failures</h2>\n<ul class=\"failures\">\n{items}</ul>\n")
 }
 
 fn meta_section(meta: &serde_json::Value) -> String {

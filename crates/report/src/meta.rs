@@ -21,6 +21,9 @@ pub struct Meta {
     pub settings: BTreeMap<String, serde_json::Value>,
     /// Things a reader must know, such as metrics that could not be measured.
     pub notes: Vec<String>,
+    /// Configurations that failed, each with its reason; everything else that
+    /// was measured is in the CSVs.
+    pub failures: Vec<String>,
 }
 
 impl Meta {
@@ -52,6 +55,29 @@ pub fn summary_header(meta: &serde_json::Value) -> String {
     );
     for note in meta["notes"].as_array().into_iter().flatten() {
         out += &format!("> Note: {}\n\n", note.as_str().unwrap_or_default());
+    }
+    out
+}
+
+/// The failures recorded in a `meta.json` (read back as JSON).
+pub fn failures(meta: &serde_json::Value) -> Vec<&str> {
+    meta["failures"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|f| f.as_str())
+        .collect()
+}
+
+/// The end of `summary.md` when configurations failed: each with its reason.
+pub fn failures_section(meta: &serde_json::Value) -> String {
+    let failures = failures(meta);
+    if failures.is_empty() {
+        return String::new();
+    }
+    let mut out = "## Failures\n\n".to_string();
+    for failure in failures {
+        out += &format!("- {failure}\n");
     }
     out
 }
