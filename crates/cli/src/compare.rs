@@ -5,7 +5,7 @@ use anyhow::{bail, Result};
 use isobench_report::compare::{compare, Verdict};
 use isobench_report::meta::differences;
 use isobench_report::record::read_tidy_csv;
-use isobench_report::table::{format_bytes, format_ns, Table};
+use isobench_report::table::{format_bytes, format_interval, format_ns, Table};
 
 /// The suites whose tidy CSVs are compared, when both runs have them.
 const SUITES: &[&str] = &["time", "mem", "polybench", "pybench"];
@@ -55,10 +55,13 @@ pub fn run(args: CompareArgs) -> Result<()> {
                 format(change.old_median),
                 format(change.new_median),
                 format!(
-                    "{:+.1}% ({:+.1}% … {:+.1}%)",
+                    "{:+.1}% ({})",
                     change.percent(),
-                    percent(change.ratio.low),
-                    percent(change.ratio.high)
+                    format_interval(
+                        &format!("{:+.1}%", percent(change.ratio.low)),
+                        &format!("{:+.1}%", percent(change.ratio.high)),
+                        change.ratio.level
+                    )
                 ),
                 change.verdict_text().to_string(),
             ]);

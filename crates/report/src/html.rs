@@ -6,7 +6,7 @@ use crate::meta::command_line;
 use crate::record::{distinct, read_tidy_csv, workload_values, Record};
 use crate::stats::{geometric_mean, least_squares, summarize, Ratio};
 use crate::svg::{escape, Scale, Svg, PALETTE};
-use crate::table::{format_bytes, format_ns};
+use crate::table::{count_of, format_bytes, format_ns};
 use anyhow::{Context, Result};
 use std::fmt::Write;
 use std::path::Path;
@@ -166,9 +166,9 @@ fn cold_start_section(records: &[Record]) -> String {
         }
         let _ = write!(
             out,
-            "<h3>{workers} concurrent worker{}</h3>\n{}\n",
-            if workers == 1 { "" } else { "s" },
-            svg.finish(&format!("Cold start with {workers} workers"))
+            "<h3>{}</h3>\n{}\n",
+            count_of(workers, "concurrent worker"),
+            svg.finish(&format!("Cold start with {}", count_of(workers, "worker")))
         );
     }
     out

@@ -19,6 +19,9 @@
 //!   median is also taken over the 10 batch medians (their 2nd to 9th: 97.9%);
 //!   the reported interval spans both, so it is never narrower than the plain
 //!   one and widens when the machine drifted during the run;
+//! - with fewer than 6 samples no pair of order statistics reaches 95%: the
+//!   interval is then min…max, whose real level (1 − 2·½ⁿ: 75% for 3
+//!   samples, none for 1) is carried along and printed beside it;
 //! - mean and standard deviation are the usual ones (σ with n − 1);
 //! - outliers are samples whose modified Z-score 0.6745·|x − median| / MAD
 //!   exceeds 3.5 (Iglewicz and Hoaglin), as hyperfine flags them;
@@ -33,6 +36,9 @@ pub struct Summary {
     pub median: f64,
     pub ci_low: f64,
     pub ci_high: f64,
+    /// The probability that `ci_low … ci_high` holds the true median: 95% or
+    /// more, except for fewer than 6 samples.
+    pub ci_level: f64,
     pub mean: f64,
     pub stddev: f64,
     pub min: f64,
@@ -54,26 +60,31 @@ pub fn median_of_sorted(sorted: &[f64]) -> f64 {
     }
 }
 
-/// The 95% interval of the median from sorted samples' order statistics.
-fn median_interval(sorted: &[f64]) -> (f64, f64) {
+/// The 95% interval of the median from sorted samples' order statistics,
+/// and its real level (below 95% only for fewer than 6 samples).
+fn median_interval(sorted: &[f64]) -> (f64, f64, f64) {
     let n = sorted.len();
-    let rank = if n <= 1000 {
+    let (rank, level) = if n <= 1000 {
         // P(count ≤ k) for k = 0, 1, ...: the rank k + 1 is allowed while it
-        // stays within 2.5%.
+        // stays within 2.5%. The interval misses the median when at most
+        // rank − 1 samples fall on one side of it.
         let (mut rank, mut k) = (1, 0);
         let mut probability = 0.5f64.powi(n as i32);
         let mut cumulative = probability;
+        let mut miss_one_side = probability;
         while cumulative <= 0.025 {
             rank = k + 1;
+            miss_one_side = cumulative;
             k += 1;
             probability *= (n - k + 1) as f64 / k as f64;
             cumulative += probability;
         }
-        rank
+        (rank, 1.0 - 2.0 * miss_one_side)
     } else {
-        (n as f64 / 2.0 - Z_95 * (n as f64).sqrt() / 2.0).floor() as usize
+        let rank = (n as f64 / 2.0 - Z_95 * (n as f64).sqrt() / 2.0).floor() as usize;
+        (rank, 0.95)
     };
-    (sorted[rank - 1], sorted[n - rank])
+    (sorted[rank - 1], sorted[n - rank], level)
 }
 
 /// Summarises samples given in the order they were taken; `None` when there
@@ -86,7 +97,8 @@ pub fn summarize(samples: &[f64]) -> Option<Summary> {
     sorted.sort_by(f64::total_cmp);
     let n = sorted.len();
     let median = median_of_sorted(&sorted);
-    let (mut ci_low, mut ci_high) = median_interval(&sorted);
+    // The batch interval below only widens this one: its level stays a floor.
+    let (mut ci_low, mut ci_high, ci_level) = median_interval(&sorted);
     if n >= 2 * BATCHES {
         let mut medians: Vec<f64> = (0..BATCHES)
             .map(|b| {
@@ -96,7 +108,7 @@ pub fn summarize(samples: &[f64]) -> Option<Summary> {
             })
             .collect();
         medians.sort_by(f64::total_cmp);
-        let (low, high) = median_interval(&medians);
+        let (low, high, _) = median_interval(&medians);
         (ci_low, ci_high) = (ci_low.min(low), ci_high.max(high));
     }
     let mean = sorted.iter().sum::<f64>() / n as f64;
@@ -110,6 +122,7 @@ pub fn summarize(samples: &[f64]) -> Option<Summary> {
         median,
         ci_low,
         ci_high,
+        ci_level,
         mean,
         stddev,
         min: sorted[0],
@@ -140,6 +153,8 @@ pub struct Ratio {
     pub value: f64,
     pub low: f64,
     pub high: f64,
+    /// The lower of the two medians' interval levels.
+    pub level: f64,
 }
 
 impl Ratio {
@@ -149,6 +164,7 @@ impl Ratio {
             value: numerator.median / denominator.median,
             low: numerator.ci_low / denominator.ci_high,
             high: numerator.ci_high / denominator.ci_low,
+            level: numerator.ci_level.min(denominator.ci_level),
         }
     }
 }
@@ -200,18 +216,31 @@ mod tests {
 
     #[test]
     fn median_interval_ranks_are_the_exact_binomial_ones() {
-        let ranks = |n: usize| {
+        let interval = |n: usize| {
             let sorted: Vec<f64> = (1..=n).map(|r| r as f64).collect();
             median_interval(&sorted)
         };
-        // Published tables: x(40)..x(61) for 100 samples, x(2)..x(9) for 10;
-        // with 5, even the whole range holds the median with only 93.8%.
+        let ranks = |n: usize| {
+            let (low, high, _) = interval(n);
+            (low, high)
+        };
+        let level = |n: usize| interval(n).2;
+        // Published tables: x(40)..x(61) for 100 samples (96.5%), x(2)..x(9)
+        // for 10 (97.9%); with 5, even the whole range holds the median with
+        // only 93.75%, with 3 with 75%, and one sample is no interval at all.
         assert_eq!(ranks(100), (40.0, 61.0));
+        assert!((level(100) - 0.9648).abs() < 1e-4, "{}", level(100));
         assert_eq!(ranks(10), (2.0, 9.0));
+        assert!((level(10) - 0.978_515_625).abs() < 1e-12);
         assert_eq!(ranks(5), (1.0, 5.0));
+        assert_eq!(level(5), 0.9375);
+        assert_eq!(level(3), 0.75);
         assert_eq!(ranks(1), (1.0, 1.0));
+        assert_eq!(level(1), 0.0);
+        assert!((6..=1000).all(|n| level(n) >= 0.95));
         // Past 1000 samples the normal approximation takes over, and agrees.
         let (low, high) = ranks(1001);
+        assert_eq!(level(1001), 0.95);
         let (exact_low, _) = ranks(1000);
         assert!((low - exact_low).abs() <= 1.0 && high == 1002.0 - low);
     }

@@ -98,3 +98,63 @@ pub fn format_bytes(bytes: f64) -> String {
         format!("{bytes:.0} B")
     }
 }
+
+/// `1 kernel`, `3 kernels`: a count with its noun.
+pub fn count_of(n: u64, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// An interval's ends, with its real level when that falls short of the 95%
+/// the headings promise (fewer than 6 samples: see [`crate::stats`]).
+pub fn format_interval(low: &str, high: &str, level: f64) -> String {
+    if level >= 0.95 {
+        format!("{low} … {high}")
+    } else if level <= 0.0 {
+        format!("{low} … {high}, one sample: no interval")
+    } else {
+        format!("{low} … {high}, only {:.0}%", level * 100.0)
+    }
+}
+
+/// `1.23 (1.10 … 1.40)`: a ratio with its interval.
+pub fn format_ratio(ratio: &crate::stats::Ratio) -> String {
+    format!(
+        "{:.2} ({})",
+        ratio.value,
+        format_interval(
+            &format!("{:.2}", ratio.low),
+            &format!("{:.2}", ratio.high),
+            ratio.level
+        )
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::stats::{summarize, Ratio};
+
+    #[test]
+    fn an_interval_of_too_few_samples_says_how_sure_it_is() {
+        let five = summarize(&[1.0, 2.0, 3.0, 4.0, 5.0]).unwrap();
+        let three = summarize(&[1.0, 2.0, 4.0]).unwrap();
+        let one = summarize(&[2.0]).unwrap();
+        let ten = summarize(&(1..=10).map(f64::from).collect::<Vec<_>>()).unwrap();
+        assert_eq!(
+            format_ratio(&Ratio::of_medians(&ten, &ten)),
+            "1.00 (0.22 … 4.50)"
+        );
+        assert_eq!(
+            format_ratio(&Ratio::of_medians(&three, &ten)),
+            "0.36 (0.11 … 2.00, only 75%)"
+        );
+        assert_eq!(
+            format_ratio(&Ratio::of_medians(&five, &ten)),
+            "0.55 (0.11 … 2.50, only 94%)"
+        );
+        assert_eq!(
+            format_interval("2 ns", "2 ns", one.ci_level),
+            "2 ns … 2 ns, one sample: no interval"
+        );
+    }
+}

@@ -33,7 +33,7 @@ use isobench_guests::Guests;
 use isobench_report::faasm::ComputeRow;
 use isobench_report::record::workload_values;
 use isobench_report::stats::{geometric_mean, summarize, Ratio, Summary};
-use isobench_report::table::{format_ns, Table};
+use isobench_report::table::{count_of, format_ns, format_ratio, Table};
 use isobench_report::Record;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -379,12 +379,9 @@ fn render_summary(
             k.category.clone(),
             format_ns(k.native.median),
             format_ns(k.wasm.median),
-            format!(
-                "{:.2} ({:.2} … {:.2})",
-                k.kernel_ratio.value, k.kernel_ratio.low, k.kernel_ratio.high
-            ),
-            format_ratio(k.epoch_ratio),
-            format_ratio(k.run_ratio),
+            format_ratio(&k.kernel_ratio),
+            format_ratio_value(k.epoch_ratio),
+            format_ratio_value(k.run_ratio),
         ]);
     }
     let mut out = format!(
@@ -406,8 +403,8 @@ fn render_summary(
     };
     if let Some(mean) = geometric_mean(&kernel_ratios) {
         out += &format!(
-            "Geometric mean of wasm / native over {} kernels: **{mean:.3}** (kernel region)",
-            kernel_ratios.len()
+            "Geometric mean of wasm / native over {}: **{mean:.3}** (kernel region)",
+            count_of(kernel_ratios.len() as u64, "kernel")
         );
         if let Some(epoch_mean) = geometric_mean(&ratios(|k| k.epoch_ratio)) {
             out += &format!(", {epoch_mean:.3} with epoch checks");
@@ -428,7 +425,7 @@ fn render_summary(
     out
 }
 
-fn format_ratio(ratio: Option<Ratio>) -> String {
+fn format_ratio_value(ratio: Option<Ratio>) -> String {
     ratio.map_or_else(|| "–".into(), |r| format!("{:.2}", r.value))
 }
 

@@ -27,7 +27,7 @@ use isobench_guests::python::{Benchmark, Python};
 use isobench_report::faasm::ComputeRow;
 use isobench_report::record::{distinct, workload_values};
 use isobench_report::stats::{geometric_mean, summarize, Ratio};
-use isobench_report::table::{format_ns, Table};
+use isobench_report::table::{count_of, format_ns, format_ratio, Table};
 use isobench_report::Record;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -442,10 +442,7 @@ fn ratio_table(compared: &[Compared], what: &str) -> String {
             c.name.clone(),
             format_ns(c.native),
             format_ns(c.wasm),
-            format!(
-                "{:.2} ({:.2} … {:.2})",
-                c.ratio.value, c.ratio.low, c.ratio.high
-            ),
+            format_ratio(&c.ratio),
         ]);
     }
     table.to_markdown()
@@ -476,8 +473,8 @@ pub fn summary_of_records(records: &[Record]) -> String {
         let ratios: Vec<f64> = bodies.iter().map(|c| c.ratio.value).collect();
         if let Some(mean) = geometric_mean(&ratios) {
             out += &format!(
-                "Geometric mean of wasm / native over {} benchmarks: **{mean:.3}**.\n\n",
-                ratios.len()
+                "Geometric mean of wasm / native over {}: **{mean:.3}**.\n\n",
+                count_of(ratios.len() as u64, "benchmark")
             );
         }
         let mut slowest: Vec<&Compared> = bodies.iter().collect();

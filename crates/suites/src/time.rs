@@ -20,7 +20,7 @@ use isobench_measure::{
 use isobench_report::faasm::{faasm_runtime_name, TimeRow};
 use isobench_report::record::values;
 use isobench_report::stats::summarize;
-use isobench_report::table::{format_ns, Table};
+use isobench_report::table::{count_of, format_interval, format_ns, Table};
 use isobench_report::Record;
 use isobench_sandbox::{create, Env, Sandbox};
 use std::time::Duration;
@@ -253,7 +253,8 @@ impl<'a> Config<'a> {
 
     fn finish(self, iterations: usize, result: &mut SuiteResult) {
         let series = self.series();
-        let name = format!("{} with {} workers", series.runtime, series.workers);
+        let workers = count_of(series.workers as u64, "worker");
+        let name = format!("{} with {workers}", series.runtime);
         if let Some(reason) = &self.abandoned {
             result
                 .failures
@@ -328,7 +329,7 @@ pub fn summary(records: &[Record], runtimes: &[&str], workers: &[usize]) -> Stri
                 runtime.to_string(),
                 s.n.to_string(),
                 format_ns(s.median),
-                format!("{} … {}", format_ns(s.ci_low), format_ns(s.ci_high)),
+                format_interval(&format_ns(s.ci_low), &format_ns(s.ci_high), s.ci_level),
                 format!("{} ± {}", format_ns(s.mean), format_ns(s.stddev)),
                 format!("{} … {}", format_ns(s.min), format_ns(s.max)),
                 s.outliers.to_string(),
@@ -336,10 +337,7 @@ pub fn summary(records: &[Record], runtimes: &[&str], workers: &[usize]) -> Stri
             ]);
         }
         if !table.is_empty() {
-            out += &format!(
-                "### {w} concurrent worker{}\n\n",
-                if w == 1 { "" } else { "s" }
-            );
+            out += &format!("### {}\n\n", count_of(w as u64, "concurrent worker"));
             out += &table.to_markdown();
             out += "\n";
         }
@@ -361,7 +359,7 @@ fn removal_table(records: &[Record], runtimes: &[&str], workers: &[usize]) -> St
                     w.to_string(),
                     s.n.to_string(),
                     format_ns(s.median),
-                    format!("{} … {}", format_ns(s.ci_low), format_ns(s.ci_high)),
+                    format_interval(&format_ns(s.ci_low), &format_ns(s.ci_high), s.ci_level),
                 ]);
             }
         }
