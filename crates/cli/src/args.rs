@@ -23,7 +23,7 @@ pub enum Command {
     Time(TimeArgs),
     /// Memory footprint (PSS, RSS, USS) of W workers held alive
     Mem(MemArgs),
-    /// The default benchmark run: `time` then `mem` on every runtime
+    /// The default benchmark run: `time` then `mem` on thread, process, faaslet and faaslet-restore
     Run(RunArgs),
     /// PolyBench/C kernels, WebAssembly against native code
     Polybench(PolybenchArgs),
@@ -61,7 +61,7 @@ pub struct FaasletArgs {
     /// Most linear memory one Faaslet may have, in MiB
     #[arg(long = "memory-cap-mib", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=4096))]
     pub memory_cap_mib: u64,
-    /// Longest one Faaslet may run, in seconds
+    /// Longest one Faaslet may run, in seconds (PolyBench and Python runs, native ones too)
     #[arg(long = "time-limit", default_value_t = 60.0, value_parser = positive_seconds)]
     pub time_limit: f64,
 }
