@@ -57,10 +57,18 @@ pub(crate) fn connect() -> Result<(Client, Arc<Runtime>)> {
         .build()
         .context("starting the tokio runtime for the Docker client")?;
     let advice = "start it with `dockerd &` (scripts/setup installs docker.io and starts it)";
-    let socket = std::env::var("DOCKER_HOST")
-        .ok()
-        .and_then(|host| host.strip_prefix("unix://").map(str::to_string))
-        .unwrap_or_else(|| DEFAULT_SOCKET.to_string());
+    let socket = match std::env::var("DOCKER_HOST") {
+        Err(_) => DEFAULT_SOCKET.to_string(),
+        Ok(host) => match host.strip_prefix("unix://") {
+            Some(path) => path.to_string(),
+            // The daemon's processes are measured, so it must run here.
+            None => bail!(
+                "DOCKER_HOST is {host}, but isobench measures the Docker daemon's own \
+                 processes, so it only talks to one on this machine: unset DOCKER_HOST or \
+                 set it to unix://PATH"
+            ),
+        },
+    };
     let client = Client::connect_with_socket(&socket, 120, &API_VERSION)
         .map_err(|e| anyhow!("no Docker daemon at {socket} ({e}); {advice}"))?;
     runtime
