@@ -111,7 +111,7 @@ pub struct TimeArgs {
     #[arg(long, default_value_t = 500, value_parser = positive_count)]
     pub iterations: usize,
     /// Unrecorded batches before the recorded ones
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, default_value_t = 10, value_parser = count)]
     pub warmup: usize,
     #[command(flatten)]
     pub common: Common,
@@ -156,7 +156,7 @@ pub struct PolybenchArgs {
     #[arg(long, default_value_t = 5, value_parser = positive_count)]
     pub wasm_iterations: usize,
     /// Unrecorded runs on each side before the recorded ones
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = count)]
     pub warmup: usize,
     /// Skip the check that native and wasm produce byte-identical output arrays
     #[arg(long)]
@@ -180,7 +180,7 @@ pub struct PybenchArgs {
     #[arg(long, default_value_t = 10, value_parser = positive_count)]
     pub wasm_iterations: usize,
     /// Unrecorded values of the benchmark body inside each run, before the recorded one
-    #[arg(long, default_value_t = 1)]
+    #[arg(long, default_value_t = 1, value_parser = count)]
     pub warmups: usize,
     /// Loops per value are doubled until one value takes this long natively, in seconds
     #[arg(long, default_value_t = 0.1, value_parser = positive_seconds)]

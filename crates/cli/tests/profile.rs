@@ -202,6 +202,15 @@ fn a_module_without_names_and_a_missing_perf_are_explained() {
         "{}",
         text(&output)
     );
+    let not_wasm = dir.path().join("notes.txt");
+    std::fs::write(&not_wasm, "root:x:0:0\n").unwrap();
+    let output = isobench(&["symbols", not_wasm.to_str().unwrap()]);
+    assert!(!output.status.success());
+    assert!(
+        text(&output).contains("is not a WebAssembly module"),
+        "{}",
+        text(&output)
+    );
 
     let output = Command::new(env!("CARGO_BIN_EXE_isobench"))
         .args(["profile", "noop", "--out", dir.path().to_str().unwrap()])

@@ -19,6 +19,13 @@ pub struct Function {
 /// Every function of the module at `path`; an error when it has no name section.
 pub fn functions(path: &Path) -> Result<Vec<Function>> {
     let wasm = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    if !wasm.starts_with(b"\0asm") {
+        bail!(
+            "{} is not a WebAssembly module (it does not begin with the bytes \\0asm): give \
+             a .wasm file",
+            path.display()
+        );
+    }
     let mut imports = Vec::new();
     let mut defined = 0u32;
     let mut names: Option<BTreeMap<u32, String>> = None;
