@@ -20,7 +20,7 @@ use isobench_measure::{
 use isobench_report::faasm::{faasm_runtime_name, TimeRow};
 use isobench_report::record::values;
 use isobench_report::stats::summarize;
-use isobench_report::table::{count_of, format_interval, format_ns, Table};
+use isobench_report::table::{count_of, format_bytes, format_interval, format_ns, Table};
 use isobench_report::Record;
 use isobench_sandbox::{create, Env, Sandbox};
 use std::time::Duration;
@@ -379,6 +379,9 @@ Not part of the cold start above.
 }
 
 /// CPU and I/O per cold start, from the totals over each configuration.
+/// `/proc/stat` counts CPU time in ticks of 1/100 s.
+const PROC_STAT_TICK_NS: f64 = 10e6;
+
 fn resource_table(records: &[Record], runtimes: &[&str], workers: &[usize]) -> String {
     let mut table = Table::new(&[
         "runtime",
@@ -398,13 +401,20 @@ fn resource_table(records: &[Record], runtimes: &[&str], workers: &[usize]) -> S
             if starts == 0.0 {
                 continue;
             }
+            // Under one tick in all, the machine's CPU time is below what
+            // `/proc/stat` can see, not zero.
+            let system_per_start = if system > 0.0 {
+                format_ns(system / starts)
+            } else {
+                format!("< {}", format_ns(PROC_STAT_TICK_NS / starts))
+            };
             table.row(vec![
                 runtime.to_string(),
                 w.to_string(),
                 format_ns(cpu / starts),
-                format_ns(system / starts),
-                format!("{} B", total("disk_write_bytes").unwrap_or(0.0)),
-                format!("{} B", total("block_write_bytes").unwrap_or(0.0)),
+                system_per_start,
+                format_bytes(total("disk_write_bytes").unwrap_or(0.0)),
+                format_bytes(total("block_write_bytes").unwrap_or(0.0)),
             ]);
         }
     }
