@@ -86,7 +86,7 @@ fn every_section_plots_the_values_of_its_csv() {
                 .map(|v| v.as_f64().unwrap())
         })
         .collect();
-    assert_eq!(sorted(exported_starts), sorted(starts));
+    assert_eq!(sorted(exported_starts), sorted(starts.clone()));
     assert_eq!(
         exported["meta"]["host"]["cores"],
         serde_json::json!(num_cores())
@@ -97,6 +97,14 @@ fn every_section_plots_the_values_of_its_csv() {
     );
     assert_eq!(html.matches("<svg").count(), 2, "one plot per worker count");
     assert_eq!(marks(&html, "median", "data-ns").len(), 4);
+    // Each median's interval bar carries its ends, each end one of the samples.
+    let ends = [
+        marks(&html, "interval", "data-low-ns"),
+        marks(&html, "interval", "data-high-ns"),
+    ]
+    .concat();
+    assert_eq!(ends.len(), 8);
+    assert!(ends.iter().all(|end| starts.contains(end)), "{ends:?}");
     assert!(html.contains("Host and versions") && html.contains("wasmtime"));
     // Self-contained: nothing to fetch, nothing to run.
     assert!(!html.contains("<script") && !html.contains("src=") && !html.contains("href="));
@@ -135,6 +143,8 @@ fn every_section_plots_the_values_of_its_csv() {
     );
     assert_eq!(marks(&html, "ratio", "data-ratio").len(), 3);
     assert_eq!(marks(&html, "geomean", "data-ratio").len(), 1);
+    // Two runs a side: min…max, which holds the median with only 50%.
+    assert_eq!(marks(&html, "interval", "data-level"), vec![0.5; 3]);
 
     // `isobench report` writes the page again and refreshes the summary.
     std::fs::remove_file(time.join("report.html")).unwrap();

@@ -144,11 +144,15 @@ fn cold_start_section(records: &[Record]) -> String {
                 ));
             }
             if let Some(s) = summarize(&samples) {
-                svg.line(
-                    (x.at(s.ci_low), centre),
-                    (x.at(s.ci_high), centre),
-                    &format!("stroke:{colour};stroke-width:6;stroke-opacity:0.8"),
-                );
+                svg.element(&format!(
+                    r#"<line class="interval" data-runtime="{}" data-low-ns="{}" data-high-ns="{}" data-level="{}" x1="{:.1}" x2="{:.1}" y1="{centre:.1}" y2="{centre:.1}" style="stroke:{colour};stroke-width:6;stroke-opacity:0.8"/>"#,
+                    escape(runtime),
+                    s.ci_low,
+                    s.ci_high,
+                    s.ci_level,
+                    x.at(s.ci_low),
+                    x.at(s.ci_high),
+                ));
                 svg.element(&format!(
                     r#"<line class="median" data-runtime="{}" data-ns="{}" x1="{m:.1}" x2="{m:.1}" y1="{:.1}" y2="{:.1}" style="stroke:#000;stroke-width:2"/>"#,
                     escape(runtime),
@@ -293,11 +297,16 @@ pub fn ratio_section(title: &str, records: &[Record], metric: &str) -> String {
             x.at(ratio.value) - left,
             row - 4.0
         ));
-        svg.line(
-            (x.at(ratio.low), y + row / 2.0),
-            (x.at(ratio.high.min(high * 1.05)), y + row / 2.0),
-            "stroke:#000",
-        );
+        svg.element(&format!(
+            r#"<line class="interval" data-benchmark="{}" data-low="{}" data-high="{}" data-level="{}" x1="{:.1}" x2="{:.1}" y1="{mid:.1}" y2="{mid:.1}" style="stroke:#000"/>"#,
+            escape(benchmark),
+            ratio.low,
+            ratio.high,
+            ratio.level,
+            x.at(ratio.low),
+            x.at(ratio.high.min(high * 1.05)),
+            mid = y + row / 2.0,
+        ));
         svg.text(
             (left - 8.0, y + row / 2.0 + 4.0),
             "end",
