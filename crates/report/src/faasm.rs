@@ -59,9 +59,9 @@ pub fn write_time(path: &Path, rows: &[TimeRow]) -> Result<()> {
             [
                 r.runtime.clone(),
                 r.measure.to_string(),
-                r.total.to_string(),
+                number(r.total),
                 r.iterations.to_string(),
-                (r.total / r.iterations as f64).to_string(),
+                number(r.total / r.iterations as f64),
             ]
         }),
     )
@@ -75,12 +75,12 @@ pub fn write_mem(path: &Path, rows: &[MemRow]) -> Result<()> {
             let per_worker = if r.workers == 0 {
                 String::new()
             } else {
-                (r.value / r.workers as f64).to_string()
+                number(r.value / r.workers as f64)
             };
             [
                 r.runtime.clone(),
                 r.measure.to_string(),
-                r.value.to_string(),
+                number(r.value),
                 r.workers.to_string(),
                 per_worker,
             ]
@@ -110,14 +110,18 @@ pub fn write_compute(path: &Path, rows: &[ComputeRow]) -> Result<()> {
     write(
         path,
         COMPUTE_HEADER,
-        rows.iter().map(|r| {
-            [
-                r.benchmark.clone(),
-                r.kind.clone(),
-                r.microseconds.to_string(),
-            ]
-        }),
+        rows.iter()
+            .map(|r| [r.benchmark.clone(), r.kind.clone(), number(r.microseconds)]),
     )
+}
+
+/// A value as the shortest decimal within 12 significant digits of it:
+/// `0.3`, not the `0.30000000000000004` that sums and divisions leave.
+fn number(value: f64) -> String {
+    format!("{value:.11e}")
+        .parse::<f64>()
+        .unwrap_or(value)
+        .to_string()
 }
 
 fn write<const N: usize>(
@@ -133,4 +137,19 @@ fn write<const N: usize>(
     }
     writer.flush()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::number;
+
+    #[test]
+    fn numbers_lose_the_noise_of_division_and_nothing_else() {
+        assert_eq!((0.1 + 0.2).to_string(), "0.30000000000000004");
+        assert_eq!(number(0.1 + 0.2), "0.3");
+        assert_eq!(number(68_560.0 / 1e9), "0.00006856");
+        assert_eq!(number(150_377.187_5), "150377.1875");
+        assert_eq!(number(25_276_063_744.0), "25276063744");
+        assert_eq!(number(0.0), "0");
+    }
 }
