@@ -7,8 +7,8 @@ use isobench_report::meta::differences;
 use isobench_report::record::read_tidy_csv;
 use isobench_report::table::{format_bytes, format_interval, format_ns, Table};
 
-/// The suites whose tidy CSVs are compared, when both runs have them.
-const SUITES: &[&str] = &["time", "mem", "polybench", "pybench"];
+/// The suites that write a tidy CSV (`<suite>.csv`); compared when both runs have one.
+pub const SUITES: &[&str] = &["time", "mem", "polybench", "pybench"];
 
 pub fn run(args: CompareArgs) -> Result<()> {
     for dir in [&args.old, &args.new] {

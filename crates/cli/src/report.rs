@@ -18,6 +18,17 @@ pub fn write_html(dir: &Path, results: &Results) -> Result<PathBuf> {
 
 pub fn run(dir: &Path) -> Result<()> {
     let results = Results::load(dir)?;
+    let measured = crate::compare::SUITES
+        .iter()
+        .any(|suite| dir.join(format!("{suite}.csv")).exists())
+        || dir.join(crate::profile::PROFILE_SUMMARY).exists();
+    if !measured {
+        eprintln!(
+            "note: {} holds no measurements (no suite CSV, no profile): the report shows \
+             only what meta.json records",
+            dir.display()
+        );
+    }
     let summary_path = dir.join("summary.md");
     std::fs::write(&summary_path, summary(dir, &results)?)
         .with_context(|| format!("writing {}", summary_path.display()))?;

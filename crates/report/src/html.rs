@@ -365,7 +365,15 @@ fn meta_section(meta: &serde_json::Value) -> String {
     for group in ["host", "versions", "settings"] {
         if let Some(map) = meta[group].as_object() {
             for (key, value) in map {
-                row(&format!("{group}.{key}"), value);
+                // A nested setting (the guest build's flags, say) a row per field.
+                match value.as_object() {
+                    Some(fields) => {
+                        for (field, value) in fields {
+                            row(&format!("{group}.{key}.{field}"), value);
+                        }
+                    }
+                    None => row(&format!("{group}.{key}"), value),
+                }
             }
         }
     }
