@@ -30,10 +30,10 @@ fn killing_the_harness_leaves_no_worker_behind() {
                 "--runtime",
                 runtime,
                 "--workers",
-                "200,200,200,200,200",
+                "200,201,202,203,204",
             ])
             .arg("--out")
-            .arg(out.path())
+            .arg(out.path().join(runtime))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

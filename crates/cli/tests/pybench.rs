@@ -126,7 +126,7 @@ fn both_interpreters_report_the_same_version_and_results() {
     let faasm = std::fs::read_to_string(dir.path().join("pybench-faasm.csv")).unwrap();
     assert!(faasm.starts_with("benchmark,type,microseconds\n"));
     let summary = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
-    assert!(summary.contains("Geometric mean of wasm / native over 1 benchmarks"));
+    assert!(summary.contains("Geometric mean of wasm / native over 1 benchmark:"));
 }
 
 /// concurrent_imap starts threads, which the WASI build cannot.
