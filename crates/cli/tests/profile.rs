@@ -68,15 +68,18 @@ fn wasm_samples_land_in_the_kernel_under_its_own_name() {
 #[test]
 fn every_short_lived_faaslet_thread_is_sampled() {
     let out = tempfile::tempdir().unwrap();
-    let output = isobench(&[
-        "profile",
-        "noop",
-        "--seconds",
-        "1",
-        "--out",
-        out.path().to_str().unwrap(),
-    ]);
+    let home = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_isobench"))
+        .args(["profile", "noop", "--seconds", "1", "--out"])
+        .arg(out.path())
+        .env("HOME", home.path())
+        .output()
+        .unwrap();
     assert!(output.status.success(), "{}", text(&output));
+    // perf's build-id cache (~/.debug), which grows by the size of every
+    // binary profiled and is never emptied, is left alone.
+    assert!(!home.path().join(".debug").exists());
+    assert!(!out.path().join(".perf-build-ids").exists());
     let printed = text(&output);
     let number_before = |marker: &str| -> u64 {
         let line = printed.lines().find(|l| l.contains(marker)).unwrap();

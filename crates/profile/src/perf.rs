@@ -95,10 +95,22 @@ pub fn record(dir: &Path, target: &[OsString], event: Event, jit: bool) -> Resul
     let jit_dir = dir.join("jit");
     std::fs::create_dir_all(&jit_dir)?;
     let perf_data = dir.join("perf.data");
+    // perf copies every binary it sees (this one is 135 MB, a CPython
+    // profile's JIT code 140 MB more) into a cache under ~/.debug that nothing
+    // ever empties: gigabytes after a few dozen profiles. Record caches
+    // nothing; inject, report and script use a cache of this run's own,
+    // removed when they are done.
+    let cache = dir.join(".perf-build-ids");
+    let perf = || {
+        let mut command = perf();
+        command.arg("--buildid-dir").arg(&cache);
+        command
+    };
     let status = perf()
         .current_dir(&jit_dir)
         // jitdump timestamps come from the monotonic clock; perf must use it too.
-        .args(["record", "-k", "mono", "-g", "-e", event.perf_name()])
+        .args(["record", "--no-buildid-cache", "-k", "mono", "-g"])
+        .args(["-e", event.perf_name()])
         .args(["-c", event.sample_period(), "-o"])
         .arg(&perf_data)
         .arg("--")
@@ -136,6 +148,7 @@ pub fn record(dir: &Path, target: &[OsString], event: Event, jit: bool) -> Resul
             .arg(&named_data),
         "perf script",
     )?;
+    std::fs::remove_dir_all(&cache).ok();
     let stacks = fold(&script);
     let folded = dir.join("folded.txt");
     std::fs::write(
