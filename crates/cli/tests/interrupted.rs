@@ -50,3 +50,34 @@ fn killing_the_harness_leaves_no_worker_behind() {
         });
     }
 }
+
+/// A benchmark run the harness waits for dies with the harness, instead of
+/// computing on as an orphan.
+#[test]
+fn killing_the_harness_stops_the_benchmark_it_was_timing() {
+    let out = tempfile::tempdir().unwrap();
+    let mut harness = Command::new(env!("CARGO_BIN_EXE_isobench"))
+        .args(["polybench", "3mm", "--dataset", "large", "--no-verify"])
+        .args([
+            "--native-iterations",
+            "3",
+            "--wasm-iterations",
+            "3",
+            "--out",
+        ])
+        .arg(out.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let kernel = "polybench/large/native/3mm";
+    wait_until("the native kernel", Duration::from_secs(60), || {
+        running(kernel)
+    });
+    harness.kill().unwrap();
+    harness.wait().unwrap();
+    // One run of it takes seconds; dying with the harness takes milliseconds.
+    wait_until("the kernel to stop", Duration::from_secs(2), || {
+        !running(kernel)
+    });
+}

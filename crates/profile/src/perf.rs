@@ -106,7 +106,11 @@ pub fn record(dir: &Path, target: &[OsString], event: Event, jit: bool) -> Resul
         command.arg("--buildid-dir").arg(&cache);
         command
     };
-    let status = perf()
+    let mut record = perf();
+    // Killed with the harness, perf would otherwise record on; the target
+    // dies with perf in turn (see `target`).
+    isobench_sandbox::child::dies_with_parent(&mut record);
+    let status = record
         .current_dir(&jit_dir)
         // jitdump timestamps come from the monotonic clock; perf must use it too.
         .args(["record", "--no-buildid-cache", "-k", "mono", "-g"])

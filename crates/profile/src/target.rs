@@ -26,6 +26,8 @@ pub fn run_repeatedly(
     faaslet: &RuntimeConfig,
     at_least: Duration,
 ) -> Result<usize> {
+    // Started by perf: ends when perf ends, whatever ends perf.
+    isobench_sandbox::child::die_with_parent().context("tying the target to perf")?;
     let started = Instant::now();
     let mut runs = 0;
     match target {

@@ -62,3 +62,35 @@ pub fn wait_for_exits(watched: &[Watched], limit: Option<Duration>) -> std::io::
     }
     Ok((0..fds.len()).filter(|&i| fds[i].revents != 0).collect())
 }
+
+/// Makes the child started by `command` die with the thread that starts it,
+/// however that thread's process ends (`kill -9` included), instead of
+/// running on as an orphan. For children the harness waits for on the
+/// thread that started them, such as a benchmark run or `perf`.
+pub fn dies_with_parent(command: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    let parent = std::process::id();
+    // SAFETY: between fork and exec only async-signal-safe calls are made.
+    unsafe {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            // The parent may have died before the line above took effect
+            // (an error made without allocating: this is after fork).
+            if libc::getppid() as u32 != parent {
+                return Err(std::io::Error::from_raw_os_error(libc::ESRCH));
+            }
+            Ok(())
+        });
+    }
+}
+
+/// The same for this process: it dies with the thread that started it.
+pub fn die_with_parent() -> std::io::Result<()> {
+    // SAFETY: prctl with PR_SET_PDEATHSIG takes a signal number.
+    if unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) } != 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(())
+}

@@ -9,7 +9,7 @@
 
 use anyhow::{bail, Context, Result};
 use isobench_faaslet::{Call, Function, Runtime, RuntimeConfig};
-use isobench_sandbox::child::{wait_for_exits, Watched};
+use isobench_sandbox::child::{dies_with_parent, wait_for_exits, Watched};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -36,6 +36,7 @@ impl Finished {
 /// Start to exit of a child process, killed at `time_limit`; `what` names
 /// the run in errors. A non-zero exit is an error carrying its output.
 pub fn run_process(mut command: Command, what: &str, time_limit: Duration) -> Result<Finished> {
+    dies_with_parent(&mut command);
     let started = Instant::now();
     let child = command
         .stdin(Stdio::null())
