@@ -312,9 +312,10 @@ fn runtimes(list: &str) -> Result<Runtimes, String> {
     let mut names = Vec::new();
     for name in list.split(',').map(str::trim) {
         let name = isobench_sandbox::runtime_name(name).map_err(|e| e.to_string())?;
-        if !names.contains(&name) {
-            names.push(name);
+        if names.contains(&name) {
+            return Err(format!("`{name}` is given twice"));
         }
+        names.push(name);
     }
     Ok(Runtimes(names))
 }

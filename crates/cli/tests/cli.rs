@@ -49,6 +49,10 @@ fn bad_arguments_are_refused_with_the_reason() {
     refused(&["mem", "--workers=-3"], &["`-3` is not a whole number"]);
     refused(&["time", "--workers", "1,4,1"], &["1 is given twice"]);
     refused(
+        &["time", "--runtime", "thread,thread"],
+        &["`thread` is given twice"],
+    );
+    refused(
         &["time", "--warmup", "abc"],
         &["`abc` is not a whole number"],
     );

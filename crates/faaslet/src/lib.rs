@@ -173,6 +173,16 @@ impl Runtime {
     }
 
     fn link(&self, path: &Path, wasm: &[u8], entry: Entry) -> Result<(Function, CacheOutcome)> {
+        if let Some(initial) = initial_memory_bytes(wasm) {
+            anyhow::ensure!(
+                initial <= self.config.memory_cap,
+                "{} starts with {initial} bytes of linear memory, more than the memory cap of \
+                 {} bytes: raise --memory-cap-mib to at least {}",
+                path.display(),
+                self.config.memory_cap,
+                initial.div_ceil(1 << 20)
+            );
+        }
         let (module, outcome) = self
             .cache
             .load(&self.engine, wasm)
@@ -196,6 +206,20 @@ impl Runtime {
         Ok((function, outcome))
     }
 }
+
+/// The size a module's own linear memory starts at, if it defines one.
+fn initial_memory_bytes(wasm: &[u8]) -> Option<u64> {
+    wasmparser::Parser::new(0)
+        .parse_all(wasm)
+        .find_map(|payload| match payload {
+            Ok(wasmparser::Payload::MemorySection(memories)) => memories.into_iter().next(),
+            _ => None,
+        })
+        .and_then(Result::ok)
+        .map(|memory| memory.initial * WASM_PAGE_BYTES)
+}
+
+const WASM_PAGE_BYTES: u64 = 1 << 16;
 
 fn read_wasm(engine: &Engine, path: &Path) -> Result<Vec<u8>> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;

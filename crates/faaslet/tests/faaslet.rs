@@ -279,3 +279,20 @@ fn an_invalid_module_is_refused_with_a_clear_error() {
         "{error:#}"
     );
 }
+
+#[test]
+fn a_module_whose_memory_starts_above_the_cap_is_refused_with_the_cap_it_needs() {
+    let cache = tempfile::tempdir().unwrap();
+    // One 64 KiB page: less than any C guest starts with (its stack alone).
+    let rt = runtime(&cache, 1 << 16, Duration::from_secs(10));
+    let error = rt
+        .load_command(&wasm("noop"))
+        .err()
+        .expect("noop cannot start within one page");
+    let message = format!("{error:#}");
+    assert!(
+        message.contains("more than the memory cap of 65536 bytes")
+            && message.contains("raise --memory-cap-mib to at least"),
+        "{message}"
+    );
+}

@@ -97,7 +97,7 @@ impl Interpreters {
         let engine = faaslet.single_uninterruptible();
         let (_, outcome) = Runtime::new(engine.clone())?
             .load_command(&python.wasm())
-            .context("compiling python.wasm")?;
+            .context("loading python.wasm (compiled ahead of time, once)")?;
         if outcome == isobench_faaslet::CacheOutcome::Compiled {
             eprintln!("compiled {} ahead of time", python.wasm().display());
         }
@@ -121,7 +121,14 @@ impl Interpreters {
             print(str(v).replace('\\n', ' '))";
         let mut identities = BTreeMap::new();
         for side in Side::ALL {
-            let finished = self.run(side, &["-c".into(), PROBE.into()], &[])?;
+            let finished = self
+                .run(side, &["-c".into(), PROBE.into()], &[])
+                .with_context(|| {
+                    format!(
+                        "starting the {} interpreter to read its version and build settings",
+                        side.name()
+                    )
+                })?;
             let lines: Vec<&str> = finished.stdout.lines().collect();
             let [version, configure, compiler, optimisation, builtin_modules, pymalloc, hash_algorithm] =
                 lines[..]
