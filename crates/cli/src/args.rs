@@ -309,15 +309,10 @@ pub struct Runtimes(pub Vec<&'static str>);
 pub struct Counts(pub Vec<usize>);
 
 fn runtimes(list: &str) -> Result<Runtimes, String> {
-    let mut names = Vec::new();
-    for name in list.split(',').map(str::trim) {
-        let name = isobench_sandbox::runtime_name(name).map_err(|e| e.to_string())?;
-        if names.contains(&name) {
-            return Err(format!("`{name}` is given twice"));
-        }
-        names.push(name);
-    }
-    Ok(Runtimes(names))
+    let names = list
+        .split(',')
+        .map(|name| isobench_sandbox::runtime_name(name.trim()).map_err(|e| e.to_string()));
+    distinct(names, |name| format!("`{name}`")).map(Runtimes)
 }
 
 fn count(text: &str) -> Result<usize, String> {
@@ -341,17 +336,25 @@ fn positive_counts(list: &str) -> Result<Counts, String> {
     distinct_counts(list, positive_count)
 }
 
-/// A count given twice would be measured twice and its samples pooled as one.
 fn distinct_counts(list: &str, parse: fn(&str) -> Result<usize, String>) -> Result<Counts, String> {
-    let mut counts = Vec::new();
-    for n in list.split(',').map(parse) {
-        let n = n?;
-        if counts.contains(&n) {
-            return Err(format!("{n} is given twice"));
+    distinct(list.split(',').map(parse), |n| n.to_string()).map(Counts)
+}
+
+/// The parsed items of a list, refusing one given twice: it would be measured
+/// twice and its samples pooled as one. `shown` names an item in the error.
+fn distinct<T: PartialEq>(
+    items: impl Iterator<Item = Result<T, String>>,
+    shown: impl Fn(&T) -> String,
+) -> Result<Vec<T>, String> {
+    let mut seen = Vec::new();
+    for item in items {
+        let item = item?;
+        if seen.contains(&item) {
+            return Err(format!("{} is given twice", shown(&item)));
         }
-        counts.push(n);
+        seen.push(item);
     }
-    Ok(Counts(counts))
+    Ok(seen)
 }
 
 fn positive_percent(text: &str) -> Result<f64, String> {

@@ -184,6 +184,9 @@ impl Output {
     }
 }
 
+/// What to do when the results directory cannot be made or written.
+const OUT_ADVICE: &str = "choose a directory you can write to with --out";
+
 /// Results written into a directory that holds another run's would be read
 /// back as one run, with the other's CSVs under this run's `meta.json`.
 fn refuse_earlier_results(dir: &Path) -> Result<()> {
@@ -202,12 +205,8 @@ fn refuse_earlier_results(dir: &Path) -> Result<()> {
 fn unused_default_dir(started_at: &str) -> Result<PathBuf> {
     let stamp = started_at.replace([':', '-'], "").replace('T', "-");
     let results = Path::new("results");
-    std::fs::create_dir_all(results).with_context(|| {
-        format!(
-            "cannot create {}: choose a directory you can write to with --out",
-            results.display()
-        )
-    })?;
+    std::fs::create_dir_all(results)
+        .with_context(|| format!("cannot create {}: {OUT_ADVICE}", results.display()))?;
     for n in 1.. {
         let dir = match n {
             1 => results.join(&stamp),
@@ -217,12 +216,8 @@ fn unused_default_dir(started_at: &str) -> Result<PathBuf> {
             Ok(()) => return Ok(dir),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => {
-                return Err(e).with_context(|| {
-                    format!(
-                        "cannot create {}: choose a directory you can write to with --out",
-                        dir.display()
-                    )
-                })
+                return Err(e)
+                    .with_context(|| format!("cannot create {}: {OUT_ADVICE}", dir.display()))
             }
         }
     }
@@ -250,7 +245,7 @@ fn check_export_path(path: &Path) -> Result<()> {
 }
 
 fn check_writable(dir: &Path) -> Result<()> {
-    let advice = "choose a directory you can write to with --out";
+    let advice = OUT_ADVICE;
     std::fs::create_dir_all(dir).with_context(|| {
         format!(
             "cannot create the results directory {}: {advice}",

@@ -18,9 +18,7 @@ pub fn write_html(dir: &Path, results: &Results) -> Result<PathBuf> {
 
 pub fn run(dir: &Path) -> Result<()> {
     let results = Results::load(dir)?;
-    let measured = crate::compare::SUITES
-        .iter()
-        .any(|suite| dir.join(format!("{suite}.csv")).exists())
+    let measured = crate::compare::SUITES.iter().any(|suite| ran(dir, suite))
         || dir.join(crate::profile::PROFILE_SUMMARY).exists();
     if !measured {
         eprintln!(
@@ -42,20 +40,19 @@ pub fn run(dir: &Path) -> Result<()> {
 /// has no CSV behind it (a profile's table, the failures) as it was kept.
 fn summary(dir: &Path, results: &Results) -> Result<String> {
     let meta = &results.meta;
-    let ran = |suite: &str| dir.join(format!("{suite}.csv")).exists();
     let mut out = summary_header(meta);
     // As the run did: a section for every suite that ran, even one whose
     // configurations all failed.
-    if ran("time") {
+    if ran(dir, "time") {
         let runtimes = distinct(results.time.iter().map(|r| r.runtime.as_str()));
         let workers = distinct(results.time.iter().map(|r| r.workers as usize));
         out += &time::summary(&results.time, &runtimes, &workers);
     }
-    if ran("mem") {
+    if ran(dir, "mem") {
         let runtimes = distinct(results.mem.iter().map(|r| r.runtime.as_str()));
         out += &mem::summary(&results.mem, &runtimes);
     }
-    if ran("polybench") {
+    if ran(dir, "polybench") {
         let dataset = meta["settings"]["polybench_dataset"]
             .as_str()
             .unwrap_or("?");
@@ -69,4 +66,9 @@ fn summary(dir: &Path, results: &Results) -> Result<String> {
     }
     out += &failures_section(meta);
     Ok(out)
+}
+
+/// Whether the suite ran into `dir`: it wrote its tidy CSV, even with no rows.
+fn ran(dir: &Path, suite: &str) -> bool {
+    dir.join(format!("{suite}.csv")).exists()
 }
