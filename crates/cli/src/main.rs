@@ -21,7 +21,7 @@ fn main() {
     let cli = Cli::parse();
     if let Err(error) = run(cli) {
         eprintln!("error: {error:#}");
-        std::process::exit(1);
+        std::process::exit(isobench_sandbox::stop::exit_status().unwrap_or(1));
     }
 }
 
@@ -109,6 +109,12 @@ fn run(cli: Cli) -> Result<()> {
 fn prepare(common: &args::Common) -> Result<(Env, Output)> {
     let guests = Arc::new(build_guests()?);
     let output = Output::create(common, &guests)?;
+    // From here on a run has results to keep and workers to clean up.
+    isobench_sandbox::stop::stop_on_signals();
+    eprintln!(
+        "measuring into {}: Ctrl-C stops early and keeps what was measured",
+        output.dir().display()
+    );
     Ok((env(&common.faaslet, guests)?, output))
 }
 
@@ -259,24 +265,40 @@ fn images() -> Result<()> {
     Ok(())
 }
 
-/// `isobench clean`: removes what an interrupted run may have left behind.
+/// `isobench clean`: removes what interrupted runs left behind, and leaves
+/// alone what belongs to a run still going.
 fn clean() -> Result<()> {
-    let mut removed = Vec::new();
-    match isobench_sandbox::docker::remove_labelled_containers() {
-        Ok(ids) => removed.extend(ids.into_iter().map(|id| format!("docker container {id}"))),
-        Err(e) => eprintln!("docker: skipped ({e:#})"),
+    use isobench_sandbox::{docker, oci, Cleaned};
+    let mut all = Cleaned::default();
+    match docker::clean() {
+        Ok(cleaned) => all.add(cleaned),
+        Err(e) => all.failed.push(format!("docker: {e:#}")),
     }
-    for runtime in isobench_sandbox::oci::OCI_RUNTIMES {
-        match isobench_sandbox::oci::clean(runtime) {
-            Ok(items) => removed.extend(items),
-            Err(e) => eprintln!("{runtime}: skipped ({e:#})"),
+    for runtime in oci::OCI_RUNTIMES {
+        match oci::clean(runtime) {
+            Ok(cleaned) => all.add(cleaned),
+            Err(e) => all.failed.push(format!("{runtime}: {e:#}")),
         }
     }
-    if removed.is_empty() {
+    all.add(oci::clean_cgroups());
+    for item in &all.removed {
+        println!("removed {item}");
+    }
+    if all.removed.is_empty() && all.failed.is_empty() {
         println!("nothing to clean");
     }
-    for item in removed {
-        println!("removed {item}");
+    for (owner, kinds) in &all.in_use {
+        let kinds: Vec<String> = kinds
+            .iter()
+            .map(|(kind, &count)| isobench_report::table::count_of(count as u64, kind))
+            .collect();
+        println!(
+            "left alone: {} of the isobench still running as PID {owner}",
+            kinds.join(", ")
+        );
+    }
+    for item in &all.failed {
+        eprintln!("not cleaned: {item}");
     }
     Ok(())
 }

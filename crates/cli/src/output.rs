@@ -175,6 +175,12 @@ impl Output {
         let report = crate::report::write_html(&self.dir, &Results::load(&self.dir)?)?;
         println!("results written to {}", self.dir.display());
         println!("report: {}", report.display());
+        if let Some(reason) = isobench_sandbox::stop::interrupted() {
+            anyhow::bail!(
+                "{reason}: everything measured until then was written to {}",
+                self.dir.display()
+            );
+        }
         anyhow::ensure!(
             self.meta.failures.is_empty(),
             "{} configuration(s) failed (see above); everything measured was written",

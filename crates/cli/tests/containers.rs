@@ -4,18 +4,10 @@
 
 mod common;
 
-use common::{copy_of_guests, isobench_with, text};
+use common::{copy_of_guests, isobench_with, labelled_containers, text};
 
 use isobench_report::record::read_tidy_csv;
 use std::process::Command;
-
-fn labelled_containers() -> usize {
-    let output = Command::new("docker")
-        .args(["ps", "-aq", "--filter", "label=isobench"])
-        .output()
-        .unwrap();
-    String::from_utf8_lossy(&output.stdout).lines().count()
-}
 
 fn count(records: &[isobench_report::Record], runtime: &str, metric: &str) -> usize {
     records

@@ -1,7 +1,16 @@
-//! A harness killed in the middle of a footprint run leaves nothing running:
-//! held workers see their standard input close and exit on their own.
+//! Runs cut short. A harness killed outright leaves nothing running: held
+//! workers see their standard input close and exit on their own, benchmark
+//! runs die with it. A harness asked to stop (Ctrl-C, SIGTERM) writes what
+//! it measured and removes its containers; asked twice, it quits at once and
+//! `isobench clean` removes what it left.
 
-use std::process::{Command, Stdio};
+mod common;
+
+use common::labelled_containers;
+use std::io::{BufRead, BufReader};
+use std::os::unix::process::ExitStatusExt;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 fn running(pattern: &str) -> bool {
@@ -12,7 +21,7 @@ fn running(pattern: &str) -> bool {
     !found.stdout.is_empty()
 }
 
-fn wait_until(what: &str, limit: Duration, condition: impl Fn() -> bool) {
+fn wait_until(what: &str, limit: Duration, mut condition: impl FnMut() -> bool) {
     let start = Instant::now();
     while !condition() {
         assert!(start.elapsed() < limit, "timed out waiting for {what}");
@@ -80,4 +89,252 @@ fn killing_the_harness_stops_the_benchmark_it_was_timing() {
     wait_until("the kernel to stop", Duration::from_secs(2), || {
         !running(kernel)
     });
+}
+
+/// A harness started with its standard error read line by line, in the
+/// background, and passed on as it comes.
+struct Harness {
+    child: Child,
+    lines: mpsc::Receiver<String>,
+    seen: Vec<String>,
+}
+
+impl Harness {
+    fn start(args: &[&str]) -> Harness {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_isobench"))
+            .args(args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stderr = child.stderr.take().unwrap();
+        let (sender, lines) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                if sender.send(line).is_err() {
+                    break;
+                }
+            }
+        });
+        Harness {
+            child,
+            lines,
+            seen: Vec::new(),
+        }
+    }
+
+    /// Starts a run writing into `out` and waits until it is measuring.
+    fn measuring(args: &[&str], out: &std::path::Path) -> Harness {
+        let mut args = args.to_vec();
+        args.extend(["--out", out.to_str().unwrap()]);
+        let mut harness = Harness::start(&args);
+        harness.wait_for_line("measuring into", Duration::from_secs(300));
+        harness
+    }
+
+    /// Waits for a standard-error line containing `text`.
+    fn wait_for_line(&mut self, text: &str, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        while !self.seen.iter().any(|line| line.contains(text)) {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.lines.recv_timeout(left) {
+                Ok(line) => self.seen.push(line),
+                Err(_) => panic!("no line with `{text}` in {limit:?}; saw {:?}", self.seen),
+            }
+        }
+    }
+
+    fn signal(&self, signal: &str) {
+        let sent = Command::new("kill")
+            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+    }
+
+    /// Waits for the harness to exit; its status and everything it said.
+    fn exit(mut self, limit: Duration) -> (ExitStatus, String) {
+        wait_until("the harness to exit", limit, || {
+            matches!(self.child.try_wait(), Ok(Some(_)))
+        });
+        let status = self.child.wait().unwrap();
+        self.seen.extend(self.lines.iter());
+        (status, self.seen.join("\n"))
+    }
+}
+
+#[test]
+fn an_interrupted_run_writes_what_it_measured() {
+    let out = tempfile::tempdir().unwrap();
+    let harness = Harness::measuring(
+        &[
+            "time",
+            "--runtime",
+            "thread,process",
+            "--workers",
+            "1,2",
+            "--iterations",
+            "1000000",
+        ],
+        out.path(),
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    harness.signal("INT");
+    let (status, said) = harness.exit(Duration::from_secs(30));
+    // 128 + SIGINT, as a shell reports a process ended by Ctrl-C.
+    assert_eq!(status.code(), Some(130), "{said}");
+    assert!(said.contains("interrupted by SIGINT: everything measured until then was written"));
+    let records = isobench_report::record::read_tidy_csv(&out.path().join("time.csv")).unwrap();
+    assert!(
+        records.iter().any(|r| r.metric == "cold_start_ns"),
+        "no cold start was kept"
+    );
+    let meta = std::fs::read_to_string(out.path().join("meta.json")).unwrap();
+    assert!(meta.contains("time: interrupted by SIGINT"), "{meta}");
+    assert!(out.path().join("summary.md").exists());
+}
+
+/// Container states of the tool's that `runc` still holds.
+fn runc_states() -> usize {
+    std::fs::read_dir("/run/isobench/runc")
+        .map(|entries| entries.count())
+        .unwrap_or(0)
+}
+
+/// The container tests count the engine's containers, so they take turns.
+static CONTAINERS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Stopped while its containers start, a footprint run removes them all.
+#[test]
+fn a_stopped_container_run_removes_its_containers() {
+    let _turn = CONTAINERS.lock().unwrap_or_else(|e| e.into_inner());
+    for runtime in ["docker", "runc"] {
+        let out = tempfile::tempdir().unwrap();
+        let mut harness = Harness::start(&[
+            "mem",
+            "--runtime",
+            runtime,
+            "--workers",
+            "400",
+            "--out",
+            out.path().to_str().unwrap(),
+        ]);
+        harness.wait_for_line("measuring into", Duration::from_secs(300));
+        let some_started = || match runtime {
+            "docker" => labelled_containers() > 10,
+            _ => runc_states() > 10,
+        };
+        wait_until("containers to start", Duration::from_secs(60), some_started);
+        harness.signal("TERM");
+        let (status, said) = harness.exit(Duration::from_secs(120));
+        assert_eq!(status.code(), Some(128 + 15), "{said}");
+        assert!(said.contains("mem: interrupted by SIGTERM"), "{said}");
+        assert_eq!(labelled_containers(), 0, "{runtime}: {said}");
+        assert_eq!(runc_states(), 0, "{runtime}: {said}");
+    }
+}
+
+/// Asked twice, the harness quits at once; `isobench clean` then removes
+/// the containers it left.
+#[test]
+fn a_second_interrupt_quits_at_once_and_clean_removes_the_rest() {
+    let _turn = CONTAINERS.lock().unwrap_or_else(|e| e.into_inner());
+    let out = tempfile::tempdir().unwrap();
+    let mut harness = Harness::measuring(
+        &["mem", "--runtime", "docker", "--workers", "400"],
+        out.path(),
+    );
+    wait_until("containers to start", Duration::from_secs(60), || {
+        labelled_containers() > 10
+    });
+    harness.signal("INT");
+    harness.wait_for_line("interrupt again to quit at once", Duration::from_secs(10));
+    harness.signal("INT");
+    let (status, said) = harness.exit(Duration::from_secs(30));
+    assert_eq!(status.signal(), Some(libc::SIGINT), "{said}");
+    let cleaned = Command::new(env!("CARGO_BIN_EXE_isobench"))
+        .arg("clean")
+        .output()
+        .unwrap();
+    assert!(cleaned.status.success());
+    assert!(String::from_utf8_lossy(&cleaned.stdout).contains("removed docker container"));
+    assert_eq!(labelled_containers(), 0);
+}
+
+/// What a harness killed outright left (a half-created runc container with
+/// runc's bind mount, and its cgroup) is removed by `isobench clean`; what a
+/// running harness uses is left alone, and the running harness still ends
+/// cleanly.
+#[test]
+fn clean_removes_what_ended_runs_left_and_leaves_a_running_one_alone() {
+    let _turn = CONTAINERS.lock().unwrap_or_else(|e| e.into_inner());
+    // Above any possible PID (pid_max is at most 2^22), so never running.
+    let ended = "isobench-4194305-7";
+    let state = std::path::Path::new("/run/isobench/runc").join(ended);
+    std::fs::create_dir_all(&state).unwrap();
+    let copy = state.join("runc.copy");
+    std::fs::write(&copy, b"").unwrap();
+    let mounted = Command::new("mount")
+        .arg("--bind")
+        .arg("/usr/sbin/runc")
+        .arg(&copy)
+        .status()
+        .unwrap();
+    assert!(mounted.success());
+    let cgroup = std::path::Path::new("/sys/fs/cgroup/pids").join(ended);
+    let cgroup = match std::fs::create_dir(&cgroup) {
+        Ok(()) => cgroup,
+        // cgroup v2 only: no per-controller hierarchies.
+        Err(_) => {
+            let top = std::path::Path::new("/sys/fs/cgroup").join(ended);
+            std::fs::create_dir(&top).unwrap();
+            top
+        }
+    };
+
+    let out = tempfile::tempdir().unwrap();
+    let harness = Harness::measuring(
+        &["mem", "--runtime", "runc", "--workers", "1000"],
+        out.path(),
+    );
+    wait_until("containers to start", Duration::from_secs(60), || {
+        runc_states() > 50
+    });
+    let cleaned = Command::new(env!("CARGO_BIN_EXE_isobench"))
+        .arg("clean")
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&cleaned.stdout).into_owned();
+    let running = format!("isobench-{}-", harness.child.id());
+    assert!(
+        said.contains(&format!("removed runc state {}", state.display())),
+        "{said}"
+    );
+    assert!(
+        said.contains(&format!("removed cgroup {}", cgroup.display())),
+        "{said}"
+    );
+    assert!(!state.exists() && !cgroup.exists());
+    let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
+    assert!(!mounts.contains(ended), "runc's bind mount is still there");
+    let left_alone = said
+        .lines()
+        .find(|line| line.starts_with("left alone: "))
+        .unwrap_or_else(|| panic!("nothing was left alone: {said}"));
+    assert!(
+        left_alone.contains("runc container")
+            && left_alone.ends_with(&format!("still running as PID {}", harness.child.id())),
+        "{left_alone}"
+    );
+    assert!(
+        !said
+            .lines()
+            .any(|line| line.starts_with("removed") && line.contains(&running)),
+        "clean removed what a running harness uses: {said}"
+    );
+
+    harness.signal("INT");
+    let (status, said) = harness.exit(Duration::from_secs(120));
+    assert_eq!(status.code(), Some(130), "{said}");
+    assert_eq!(runc_states(), 0, "{said}");
 }

@@ -9,7 +9,7 @@
 //! process (the shims' descendants).
 
 use crate::process::{native_guest, Guest};
-use crate::{Batch, Env, Held, Sandbox};
+use crate::{is_running_isobench, Batch, Cleaned, Env, Held, Sandbox};
 use anyhow::{anyhow, bail, Context, Result};
 use bollard::container::LogOutput;
 use bollard::models::{ContainerCreateBody, HostConfig};
@@ -33,6 +33,8 @@ use tokio::runtime::Runtime;
 
 /// Every container and image isobench creates carries this label.
 pub const LABEL: &str = "isobench";
+/// The container label holding the PID of the isobench that created it.
+const OWNER_LABEL: &str = "isobench.owner-pid";
 /// The image label holding the SHA-256 of the guest binary inside.
 const GUEST_HASH_LABEL: &str = "isobench.guest-sha256";
 /// The engine's socket unless `DOCKER_HOST` names another (`unix://PATH`).
@@ -89,8 +91,13 @@ fn image(guest: Guest) -> String {
     format!("isobench/{}", guest.name())
 }
 
+/// The labels of every container: the tool's, and its creator's PID, which
+/// tells `isobench clean` whether the container is still in use.
 fn labels() -> HashMap<String, String> {
-    HashMap::from([(LABEL.to_string(), "1".to_string())])
+    HashMap::from([
+        (LABEL.to_string(), "1".to_string()),
+        (OWNER_LABEL.to_string(), std::process::id().to_string()),
+    ])
 }
 
 /// `isobench images`: connects and makes sure both images are current.
@@ -127,8 +134,10 @@ async fn ensure_images(client: &Client, env: &Env) -> Result<Vec<String>> {
             ("Dockerfile", dockerfile.as_bytes(), 0o644),
             (guest, &binary, 0o755),
         ])?;
-        let mut image_labels = labels();
-        image_labels.insert(GUEST_HASH_LABEL.into(), hash);
+        let image_labels = HashMap::from([
+            (LABEL.to_string(), "1".to_string()),
+            (GUEST_HASH_LABEL.to_string(), hash),
+        ]);
         let options = BuildImageOptionsBuilder::default()
             .t(&tag)
             .rm(true)
@@ -444,8 +453,9 @@ impl Drop for HeldContainers {
     }
 }
 
-/// Removes every container carrying the tool's label; returns their ids.
-pub fn remove_labelled_containers() -> Result<Vec<String>> {
+/// Removes every container carrying the tool's label, except those of a
+/// running isobench.
+pub fn clean() -> Result<Cleaned> {
     let (client, runtime) = connect()?;
     runtime.block_on(async {
         let filters = HashMap::from([("label", vec![LABEL])]);
@@ -457,11 +467,22 @@ pub fn remove_labelled_containers() -> Result<Vec<String>> {
             .list_containers(Some(options))
             .await
             .context("listing containers")?;
-        let mut removed = Vec::new();
-        for id in containers.into_iter().filter_map(|c| c.id) {
-            remove(&client, &id).await.map_err(anyhow::Error::msg)?;
-            removed.push(id);
+        let mut cleaned = Cleaned::default();
+        for container in containers {
+            let Some(id) = container.id else { continue };
+            let owner = container
+                .labels
+                .as_ref()
+                .and_then(|labels| labels.get(OWNER_LABEL)?.parse().ok())
+                .filter(|&pid| is_running_isobench(pid));
+            match owner {
+                Some(pid) => cleaned.in_use_by(pid, "docker container"),
+                None => {
+                    remove(&client, &id).await.map_err(anyhow::Error::msg)?;
+                    cleaned.removed.push(format!("docker container {id}"));
+                }
+            }
         }
-        Ok(removed)
+        Ok(cleaned)
     })
 }

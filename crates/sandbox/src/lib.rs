@@ -13,11 +13,13 @@ pub mod host;
 pub mod oci;
 mod on_threads;
 mod process;
+pub mod stop;
 mod thread;
 
 use anyhow::{bail, Result};
 use isobench_faaslet::{ReleaseGate, RuntimeConfig};
 use isobench_guests::Guests;
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -134,6 +136,48 @@ pub fn thread_worker(name: &str, env: &Env, max_workers: usize) -> Result<Arc<dy
         "faaslet-restore" => Arc::new(faaslet_restore::new(&env.guests, faaslet)?),
         other => bail!("{other} is not a thread-based runtime"),
     })
+}
+
+/// What `isobench clean` removed, and what it did not.
+#[derive(Default)]
+pub struct Cleaned {
+    pub removed: Vec<String>,
+    /// Per running isobench (by PID), how many things of each kind it uses.
+    pub in_use: BTreeMap<u32, BTreeMap<String, usize>>,
+    /// What could not be removed, and why.
+    pub failed: Vec<String>,
+}
+
+impl Cleaned {
+    /// Counts one `kind` of thing (`"docker container"`) left to `owner`.
+    fn in_use_by(&mut self, owner: u32, kind: &str) {
+        self.count_in_use(owner, kind.into(), 1);
+    }
+
+    fn count_in_use(&mut self, owner: u32, kind: String, count: usize) {
+        *self
+            .in_use
+            .entry(owner)
+            .or_default()
+            .entry(kind)
+            .or_default() += count;
+    }
+
+    pub fn add(&mut self, other: Cleaned) {
+        self.removed.extend(other.removed);
+        self.failed.extend(other.failed);
+        for (owner, kinds) in other.in_use {
+            for (kind, count) in kinds {
+                self.count_in_use(owner, kind, count);
+            }
+        }
+    }
+}
+
+/// Whether `pid` is a running isobench (not one that has ended, nor another
+/// program that got its PID since): what it created is still in use.
+pub fn is_running_isobench(pid: u32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/comm")).is_ok_and(|comm| comm.trim() == "isobench")
 }
 
 /// Checks a runtime name, listing the valid ones when it is unknown.

@@ -8,7 +8,7 @@
 //! interrupted run left behind.
 
 use crate::process::{native_guest, Guest, Process};
-use crate::Env;
+use crate::{Cleaned, Env};
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -27,18 +27,26 @@ pub fn state_root(runtime: &str) -> PathBuf {
     Path::new(STATE_DIR).join(runtime)
 }
 
-/// Bundles for `noop` and `hold`, removed when the runtime is dropped.
+/// Bundles for `noop` and `hold`, removed when the runtime is dropped,
+/// together with any container made from them that is still there.
 struct Bundles {
     dir: tempfile::TempDir,
+    runtime: &'static str,
+}
+
+/// The start of the names of this process's containers and bundles, which
+/// tells `isobench clean` whose they are.
+fn own_prefix() -> String {
+    format!("{ID_PREFIX}{}-", std::process::id())
 }
 
 impl Bundles {
-    fn create(env: &Env, runtime: &str) -> Result<Self> {
+    fn create(env: &Env, runtime: &'static str) -> Result<Self> {
         let parent = Path::new(STATE_DIR).join("bundles");
         std::fs::create_dir_all(&parent)
             .with_context(|| format!("creating {}", parent.display()))?;
         let dir = tempfile::Builder::new()
-            .prefix(&format!("{runtime}-"))
+            .prefix(&format!("{runtime}-{}", own_prefix()))
             .tempdir_in(&parent)?;
         for guest in [Guest::Noop, Guest::Hold] {
             let bundle = dir.path().join(guest.name());
@@ -51,11 +59,21 @@ impl Bundles {
             std::fs::copy(native_guest(env, guest)?, rootfs.join(guest.name()))?;
             std::fs::write(bundle.join("config.json"), config_json(guest.name()))?;
         }
-        Ok(Bundles { dir })
+        Ok(Bundles { dir, runtime })
     }
 
     fn path(&self, guest: Guest) -> PathBuf {
         self.dir.path().join(guest.name())
+    }
+}
+
+impl Drop for Bundles {
+    /// A `run` killed before it was done (held workers that would not exit
+    /// when a run stopped early) leaves its container behind.
+    fn drop(&mut self) {
+        if let Err(e) = delete_containers(self.runtime, |id| id.starts_with(&own_prefix())) {
+            eprintln!("{}: {e:#}", self.runtime);
+        }
     }
 }
 
@@ -143,46 +161,148 @@ pub fn new(env: &Env, runtime: &'static str) -> Result<Process> {
     Ok(Process::with_launcher(runtime, Box::new(launch)))
 }
 
-/// Deletes every container of the tool's that `runtime` still knows, and
-/// every bundle directory; returns what it removed.
-pub fn clean(runtime: &str) -> Result<Vec<String>> {
+/// Removes what runs of the tool that have ended left behind with `runtime`:
+/// containers it still knows, state directories it no longer knows (a
+/// `create` killed half-way, with the mounts it made), cgroups, and bundles.
+/// Whatever belongs to a running isobench is left alone.
+pub fn clean(runtime: &str) -> Result<Cleaned> {
+    let mut cleaned = Cleaned::default();
+    let ours = |id: &str| id.starts_with(ID_PREFIX);
+    let mut in_use = Vec::new();
+    let mut deleted = delete_containers(runtime, |id| match running_owner(id) {
+        Some(pid) => {
+            in_use.push(pid);
+            false
+        }
+        None => ours(id),
+    })?;
+    cleaned.removed.append(&mut deleted);
+    for pid in in_use {
+        cleaned.in_use_by(pid, &format!("{runtime} container"));
+    }
+    // What `list` does not show: a create killed before it wrote its state.
+    // Those of a running isobench are containers being created.
+    for dir in entries(&state_root(runtime)) {
+        let name = file_name(&dir);
+        if ours(&name) && running_owner(&name).is_none() {
+            unmount_below(&dir)?;
+            std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
+            cleaned
+                .removed
+                .push(format!("{runtime} state {}", dir.display()));
+        }
+    }
+    let bundle_prefix = format!("{runtime}-");
+    for dir in entries(&Path::new(STATE_DIR).join("bundles")) {
+        let name = file_name(&dir);
+        let Some(owner) = name.strip_prefix(&bundle_prefix) else {
+            continue;
+        };
+        match running_owner(owner) {
+            Some(pid) => cleaned.in_use_by(pid, "bundle directory"),
+            None => {
+                std::fs::remove_dir_all(&dir)
+                    .with_context(|| format!("removing {}", dir.display()))?;
+                cleaned.removed.push(format!("bundle {}", dir.display()));
+            }
+        }
+    }
+    Ok(cleaned)
+}
+
+/// Empty cgroups of containers of runs that have ended, in every hierarchy
+/// (cgroup v2 at the top of `/sys/fs/cgroup`, v1 one level down).
+pub fn clean_cgroups() -> Cleaned {
+    let mut cleaned = Cleaned::default();
+    let top = Path::new("/sys/fs/cgroup");
+    let hierarchies = std::iter::once(top.to_path_buf()).chain(entries(top));
+    for cgroup in hierarchies.flat_map(|h| entries(&h)) {
+        let name = file_name(&cgroup);
+        if !name.starts_with(ID_PREFIX) || !cgroup.is_dir() {
+            continue;
+        }
+        if let Some(pid) = running_owner(&name) {
+            cleaned.in_use_by(pid, "cgroup");
+        } else if let Err(e) = std::fs::remove_dir(&cgroup) {
+            cleaned
+                .failed
+                .push(format!("cgroup {}: {e}", cgroup.display()));
+        } else {
+            cleaned.removed.push(format!("cgroup {}", cgroup.display()));
+        }
+    }
+    cleaned
+}
+
+/// The PID in a name `isobench-<pid>-...` (or `...isobench-<pid>-...`),
+/// when that process is a running isobench.
+fn running_owner(name: &str) -> Option<u32> {
+    let rest = &name[name.find(ID_PREFIX)? + ID_PREFIX.len()..];
+    let pid: u32 = rest.split('-').next()?.parse().ok()?;
+    crate::is_running_isobench(pid).then_some(pid)
+}
+
+/// The paths in `dir`; none when it cannot be read.
+fn entries(dir: &Path) -> Vec<PathBuf> {
+    std::fs::read_dir(dir)
+        .map(|entries| entries.flatten().map(|e| e.path()).collect())
+        .unwrap_or_default()
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
+/// Detaches every mount under `dir` (runc bind-mounts a copy of itself into
+/// a container's state directory while creating it).
+fn unmount_below(dir: &Path) -> Result<()> {
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo")?;
+    for mount_point in mountinfo.lines().filter_map(|l| l.split(' ').nth(4)) {
+        if Path::new(mount_point).starts_with(dir) {
+            let path = std::ffi::CString::new(mount_point)?;
+            // SAFETY: umount2 reads a NUL-terminated path.
+            if unsafe { libc::umount2(path.as_ptr(), libc::MNT_DETACH) } != 0 {
+                return Err(std::io::Error::last_os_error())
+                    .with_context(|| format!("unmounting {mount_point}"));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Deletes, by force, the containers `runtime` knows whose ids `chosen`
+/// picks; returns what it deleted.
+fn delete_containers(runtime: &str, mut chosen: impl FnMut(&str) -> bool) -> Result<Vec<String>> {
     let root = state_root(runtime);
-    let mut removed = Vec::new();
-    if root.exists() {
-        let listing = Command::new(runtime)
+    let mut deleted = Vec::new();
+    if !root.exists() {
+        return Ok(deleted);
+    }
+    let listing = Command::new(runtime)
+        .arg("--root")
+        .arg(&root)
+        .args(["list", "-q"])
+        .output()
+        .with_context(|| format!("running {runtime} list"))?;
+    for id in String::from_utf8_lossy(&listing.stdout)
+        .lines()
+        .filter(|id| chosen(id))
+    {
+        let outcome = Command::new(runtime)
             .arg("--root")
             .arg(&root)
-            .args(["list", "-q"])
-            .output()
-            .with_context(|| format!("running {runtime} list"))?;
-        for id in String::from_utf8_lossy(&listing.stdout)
-            .lines()
-            .filter(|id| id.starts_with(ID_PREFIX))
-        {
-            let deleted = Command::new(runtime)
-                .arg("--root")
-                .arg(&root)
-                .args(["delete", "--force", id])
-                .output()?;
-            if !deleted.status.success() {
-                bail!(
-                    "{runtime} delete --force {id} failed ({}): {}",
-                    deleted.status,
-                    String::from_utf8_lossy(&deleted.stderr).trim()
-                );
-            }
-            removed.push(format!("{runtime} container {id}"));
+            .args(["delete", "--force", id])
+            .output()?;
+        if !outcome.status.success() {
+            bail!(
+                "{runtime} delete --force {id} failed ({}): {}",
+                outcome.status,
+                String::from_utf8_lossy(&outcome.stderr).trim()
+            );
         }
+        deleted.push(format!("{runtime} container {id}"));
     }
-    let bundles = Path::new(STATE_DIR).join("bundles");
-    if let Ok(entries) = std::fs::read_dir(&bundles) {
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with(&format!("{runtime}-")) {
-                std::fs::remove_dir_all(entry.path())?;
-                removed.push(format!("bundle {}", entry.path().display()));
-            }
-        }
-    }
-    Ok(removed)
+    Ok(deleted)
 }

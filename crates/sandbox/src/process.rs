@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 /// The command that starts one worker running a guest (`noop` or `hold`).
 pub(crate) type Launcher = Box<dyn Fn(Guest) -> Command + Send + Sync>;
@@ -198,9 +198,20 @@ impl Held for HeldProcesses {
     }
 }
 
+/// How long held workers dropped without release get to exit on their own.
+const GRACE: Duration = Duration::from_secs(5);
+
 impl Drop for HeldProcesses {
+    /// Releases the workers as [`Held::release`] does, then kills those that
+    /// have not exited after [`GRACE`]: `runc run` or `crun run` killed
+    /// outright would leave its container, cgroups and state behind.
     fn drop(&mut self) {
+        self.stdins.clear();
+        let deadline = Instant::now() + GRACE;
         for child in &mut self.children {
+            while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
+                std::thread::sleep(Duration::from_millis(5));
+            }
             child.kill().ok();
             child.wait().ok();
         }

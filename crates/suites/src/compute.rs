@@ -10,9 +10,13 @@
 use anyhow::{bail, Context, Result};
 use isobench_faaslet::{Call, Function, Runtime, RuntimeConfig};
 use isobench_sandbox::child::{dies_with_parent, wait_for_exits, Watched};
+use isobench_sandbox::stop;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+
+/// How often a run being waited for looks for a stop request.
+const STOP_CHECK_EVERY: Duration = Duration::from_millis(100);
 
 /// What a finished run printed, and how long it took.
 pub struct Finished {
@@ -36,6 +40,7 @@ impl Finished {
 /// Start to exit of a child process, killed at `time_limit`; `what` names
 /// the run in errors. A non-zero exit is an error carrying its output.
 pub fn run_process(mut command: Command, what: &str, time_limit: Duration) -> Result<Finished> {
+    stop::check()?;
     dies_with_parent(&mut command);
     let started = Instant::now();
     let child = command
@@ -45,12 +50,23 @@ pub fn run_process(mut command: Command, what: &str, time_limit: Duration) -> Re
         .spawn()
         .with_context(|| format!("starting the {what} run"))?;
     let mut watched = vec![Watched::new(child, started)?];
-    let exited = !wait_for_exits(&watched, Some(time_limit))?.is_empty();
+    let deadline = started + time_limit;
+    let exited = loop {
+        // In slices, so that a stop request is seen within one.
+        let slice = deadline
+            .saturating_duration_since(Instant::now())
+            .min(STOP_CHECK_EVERY);
+        let exited = !wait_for_exits(&watched, Some(slice))?.is_empty();
+        if exited || Instant::now() >= deadline || stop::requested() {
+            break exited;
+        }
+    };
     let elapsed_ns = started.elapsed().as_nanos() as f64;
     let mut child = watched.pop().expect("one child is watched").child;
     if !exited {
         child.kill().ok();
         child.wait().ok();
+        stop::check()?;
         bail!(
             "the {what} run was stopped by the time limit of {:.3} s (raise --time-limit if it \
              should run longer)",
@@ -58,6 +74,8 @@ pub fn run_process(mut command: Command, what: &str, time_limit: Duration) -> Re
         );
     }
     let output = child.wait_with_output()?;
+    // Ctrl-C reaches the run too; a run it ended failed because of the stop.
+    stop::check()?;
     let finished = Finished {
         stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
         stderr: String::from_utf8_lossy(&output.stderr).into_owned(),

@@ -20,6 +20,26 @@ pub struct SuiteResult {
     pub failures: Vec<String>,
 }
 
+/// Notes in `result` that `suite` stopped early, when a stop was asked for
+/// (see [`isobench_sandbox::stop`]); suites call it after their loops, which
+/// end at the request.
+pub(crate) fn note_if_stopped(result: &mut SuiteResult, suite: &str) {
+    if let Some(reason) = isobench_sandbox::stop::interrupted() {
+        result.failures.push(format!(
+            "{suite}: {reason}; what was measured before is kept, the rest was not run"
+        ));
+    }
+}
+
+/// Records why `what` could not be measured, unless a stop was asked for: a
+/// stop ends what was running (Ctrl-C reaches the guests too), and
+/// [`note_if_stopped`] says so once for the suite.
+pub(crate) fn push_failure(result: &mut SuiteResult, what: &str, error: &anyhow::Error) {
+    if !isobench_sandbox::stop::requested() {
+        result.failures.push(format!("{what}: {error:#}"));
+    }
+}
+
 /// A progress bar on standard error that draws only on a terminal.
 pub fn progress(total: u64) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());

@@ -5,7 +5,7 @@
 //! of a least-squares line over the worker counts, the base cost its
 //! intercept.
 
-use crate::{progress, Series, SuiteResult};
+use crate::{note_if_stopped, progress, push_failure, Series, SuiteResult};
 use anyhow::{bail, Result};
 use isobench_measure::{memory_of, process_io, process_tree_cpu, Memory};
 use isobench_report::faasm::MemRow;
@@ -13,7 +13,7 @@ use isobench_report::record::values;
 use isobench_report::stats::least_squares;
 use isobench_report::table::{format_bytes, Table};
 use isobench_report::Record;
-use isobench_sandbox::{create, Env, Held};
+use isobench_sandbox::{create, stop, Env, Held};
 use std::time::{Duration, Instant};
 
 pub struct MemOptions {
@@ -39,6 +39,9 @@ pub fn run(env: &Env, options: &MemOptions) -> SuiteResult {
     let mut result = SuiteResult::default();
     let bar = progress((options.runtimes.len() * options.workers.len()) as u64);
     for &runtime in &options.runtimes {
+        if stop::requested() {
+            break;
+        }
         bar.set_message(format!("{runtime}: preparing"));
         // The harness itself starts no workers here, so one pool slot will do.
         let sandbox = match create(runtime, env, 1) {
@@ -50,6 +53,9 @@ pub fn run(env: &Env, options: &MemOptions) -> SuiteResult {
             }
         };
         for &workers in &options.workers {
+            if stop::requested() {
+                break;
+            }
             bar.set_message(format!("{runtime} × {workers}"));
             let series = Series {
                 suite: "mem",
@@ -64,14 +70,17 @@ pub fn run(env: &Env, options: &MemOptions) -> SuiteResult {
                 .and_then(|held| measure(held, &series, requested))
             {
                 Ok(records) => result.records.extend(records),
-                Err(e) => result
-                    .failures
-                    .push(format!("{runtime} with {workers} workers: {e:#}")),
+                Err(e) => push_failure(
+                    &mut result,
+                    &format!("{runtime} with {workers} workers"),
+                    &e,
+                ),
             }
             bar.inc(1);
         }
     }
     bar.finish_and_clear();
+    note_if_stopped(&mut result, "mem");
     result.summary = summary(&result.records, &options.runtimes);
     result
 }
@@ -79,7 +88,9 @@ pub fn run(env: &Env, options: &MemOptions) -> SuiteResult {
 fn measure(mut held: Box<dyn Held>, series: &Series, started: Instant) -> Result<Vec<Record>> {
     let mut peak = Memory::default();
     let deadline = started + ready_timeout(series.workers);
+    // The held workers are killed when `held` is dropped on an early return.
     while !held.poll_ready()? {
+        stop::check()?;
         let now = memory_of(&held.accounted_pids());
         peak.pss = peak.pss.max(now.pss);
         peak.rss = peak.rss.max(now.rss);

@@ -25,7 +25,7 @@
 //! both computed the same thing.
 
 use crate::compute::{rounds, run_on_thread, run_process, run_unchecked_wasm};
-use crate::{progress, Series, SuiteResult};
+use crate::{note_if_stopped, progress, push_failure, Series, SuiteResult};
 use anyhow::{bail, Context, Result};
 use isobench_faaslet::{Call, Function, Runtime, RuntimeConfig};
 use isobench_guests::polybench::{Dataset, Kernel, KernelBuild};
@@ -35,6 +35,7 @@ use isobench_report::record::workload_values;
 use isobench_report::stats::{geometric_mean, summarize, Ratio, Summary};
 use isobench_report::table::{count_of, format_ns, format_ratio, Table};
 use isobench_report::Record;
+use isobench_sandbox::stop;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -122,6 +123,9 @@ pub fn run(
     let per_kernel = options.native_iterations + 2 * options.wasm_iterations + 3 * options.warmup;
     let bar = progress((options.kernels.len() * per_kernel) as u64);
     for (done, kernel) in options.kernels.iter().enumerate() {
+        if stop::requested() {
+            break;
+        }
         bar.set_message(kernel.name.clone());
         let outcome = Runner::prepare(guests, &engines, kernel, options.dataset).and_then(|r| {
             r.measure(options, &mut result.records, || bar.inc(1))?;
@@ -131,12 +135,13 @@ pub fn run(
             }
         });
         if let Err(e) = outcome {
-            result.failures.push(format!("{}: {e:#}", kernel.name));
+            push_failure(&mut result, &kernel.name, &e);
         }
         // A kernel that failed part-way skips the rest of its runs.
         bar.set_position(((done + 1) * per_kernel) as u64);
     }
     bar.finish_and_clear();
+    note_if_stopped(&mut result, SUITE);
     result.summary = summary(&result.records, options);
     result
 }
@@ -170,6 +175,7 @@ impl<'a> Runner<'a> {
     ) -> Result<()> {
         for _ in 0..options.warmup {
             for side in Side::ALL {
+                stop::check()?;
                 self.run(side, None)?;
                 tick();
             }
@@ -180,6 +186,7 @@ impl<'a> Runner<'a> {
             (Side::WasmEpoch, options.wasm_iterations),
         ];
         for (iteration, side) in rounds(&sides) {
+            stop::check()?;
             let sample = self.run(side, None)?;
             let series = Series {
                 suite: SUITE,

@@ -20,7 +20,7 @@
 //! on both, or the benchmark fails.
 
 use crate::compute::{rounds, run_process, run_unchecked_wasm, Finished};
-use crate::{progress, Series, SuiteResult};
+use crate::{note_if_stopped, progress, push_failure, Series, SuiteResult};
 use anyhow::{bail, Context, Result};
 use isobench_faaslet::{Call, Runtime, RuntimeConfig};
 use isobench_guests::python::{Benchmark, Python};
@@ -29,6 +29,7 @@ use isobench_report::record::{distinct, workload_values};
 use isobench_report::stats::{geometric_mean, summarize, Ratio};
 use isobench_report::table::{count_of, format_ns, format_ratio, Table};
 use isobench_report::Record;
+use isobench_sandbox::stop;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -260,6 +261,9 @@ pub fn run(interpreters: &Interpreters, options: &PybenchOptions) -> SuiteResult
     let per_benchmark = 1 + options.native_iterations + options.wasm_iterations;
     let bar = progress((options.benchmarks.len() * per_benchmark) as u64);
     for (done, benchmark) in options.benchmarks.iter().enumerate() {
+        if stop::requested() {
+            break;
+        }
         bar.set_message(benchmark.name.clone());
         let measured = if benchmark.is_startup() {
             measure_startup(
@@ -279,11 +283,12 @@ pub fn run(interpreters: &Interpreters, options: &PybenchOptions) -> SuiteResult
             )
         };
         if let Err(e) = measured {
-            result.failures.push(format!("{}: {e:#}", benchmark.name));
+            push_failure(&mut result, &benchmark.name, &e);
         }
         bar.set_position(((done + 1) * per_benchmark) as u64);
     }
     bar.finish_and_clear();
+    note_if_stopped(&mut result, "pybench");
     result.summary = summary_of_records(&result.records);
     result
 }

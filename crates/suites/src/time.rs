@@ -12,7 +12,7 @@
 //! Removing what a worker leaves behind (a Docker container) is timed apart,
 //! as `remove_ns`, not hidden in the cold start.
 
-use crate::{progress, Series, SuiteResult};
+use crate::{note_if_stopped, progress, Series, SuiteResult};
 use isobench_measure::{
     block_devices, process_io, process_tree_cpu, system_cpu, CpuTime, HardwareCounters,
     HardwareCounts, IoBytes,
@@ -22,7 +22,7 @@ use isobench_report::record::values;
 use isobench_report::stats::summarize;
 use isobench_report::table::{count_of, format_bytes, format_interval, format_ns, Table};
 use isobench_report::Record;
-use isobench_sandbox::{create, Env, Sandbox};
+use isobench_sandbox::{create, stop, Env, Sandbox};
 use std::time::Duration;
 
 pub struct TimeOptions {
@@ -59,6 +59,9 @@ pub fn run(
         }
     }
     for &workers in &options.workers {
+        if stop::requested() {
+            break;
+        }
         bar.set_message(format!("{workers} worker(s)"));
         let mut configs: Vec<Config> = sandboxes
             .iter()
@@ -76,6 +79,9 @@ pub fn run(
             let first = options.iterations * round / rounds;
             let end = options.iterations * (round + 1) / rounds;
             for turn in 0..count {
+                if stop::requested() {
+                    break;
+                }
                 let config = &mut configs[(round + turn) % count];
                 config.measure(first..end, counters, &mut result.records);
                 bar.inc((end - first) as u64);
@@ -86,6 +92,7 @@ pub fn run(
         }
     }
     bar.finish_and_clear();
+    note_if_stopped(&mut result, "time");
     result.summary = summary(&result.records, &options.runtimes, &options.workers);
     result
 }
@@ -181,7 +188,7 @@ impl<'a> Config<'a> {
     }
 
     fn warm_up(&mut self) {
-        if self.abandoned.is_none() {
+        if self.abandoned.is_none() && !stop::requested() {
             if let Err(e) = self.sandbox.cold_starts(self.workers) {
                 self.abandoned = Some(format!("{e:#}"));
             }
@@ -198,7 +205,7 @@ impl<'a> Config<'a> {
         let daemons = self.sandbox.daemons();
         let before = Reading::now(counters, &daemons);
         for iteration in iterations {
-            if self.abandoned.is_some() {
+            if self.abandoned.is_some() || stop::requested() {
                 break;
             }
             self.batch(iteration as u64, records);

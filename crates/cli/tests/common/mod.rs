@@ -49,3 +49,12 @@ fn copy_tree(from: &Path, to: &Path) {
         }
     }
 }
+
+/// How many containers carrying the tool's label the engine has.
+pub fn labelled_containers() -> usize {
+    let output = Command::new("docker")
+        .args(["ps", "-aq", "--filter", "label=isobench"])
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&output.stdout).lines().count()
+}
