@@ -190,14 +190,29 @@ impl Interpreters {
     /// One interpreter run with `args`; `env` adds to an otherwise empty
     /// environment, on both sides alike.
     fn run(&self, side: Side, args: &[String], env: &[(String, String)]) -> Result<Finished> {
+        // A temporary directory per run, as TMPDIR, removed after the run
+        // however it ended: a benchmark stopped part-way (pathlib's, say)
+        // would leave its files behind.
+        let (scratch_parent, guest_parent) = match side {
+            Side::Native => (std::env::temp_dir(), std::env::temp_dir()),
+            Side::Wasm => (self.python.tree().join("tmp"), PathBuf::from("/tmp")),
+        };
+        std::fs::create_dir_all(&scratch_parent)
+            .with_context(|| format!("creating {}", scratch_parent.display()))?;
+        let scratch = tempfile::Builder::new()
+            .prefix("isobench-pybench-")
+            .tempdir_in(&scratch_parent)
+            .context("creating a temporary directory for the run")?;
+        let tmpdir = guest_parent.join(scratch.path().file_name().expect("a named directory"));
+        let mut env = env.to_vec();
+        env.push(("TMPDIR".into(), tmpdir.to_string_lossy().into_owned()));
         match side {
             Side::Native => {
                 let mut command = Command::new(self.python.native());
-                command.args(args).env_clear().envs(env.iter().cloned());
+                command.args(args).env_clear().envs(env);
                 run_process(command, side.name(), self.engine.time_limit)
             }
             Side::Wasm => {
-                let mut env = env.to_vec();
                 env.extend(Python::wasm_env());
                 let call = Call {
                     args: args.to_vec(),
