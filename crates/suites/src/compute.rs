@@ -82,11 +82,12 @@ pub fn run_process(mut command: Command, what: &str, time_limit: Duration) -> Re
         elapsed_ns,
     };
     if !output.status.success() {
-        bail!(
-            "the {what} run failed ({}): {}",
-            output.status,
-            finished.stderr.trim_end()
-        );
+        // A `__wasm-run` child reports its error in the same words; say them once.
+        let said = finished.stderr.trim_end();
+        let said = said.strip_prefix("error: ").unwrap_or(said);
+        let repeated = format!("the {what} run failed: ");
+        let said = said.strip_prefix(&repeated).unwrap_or(said);
+        bail!("the {what} run failed ({}): {said}", output.status);
     }
     Ok(finished)
 }
