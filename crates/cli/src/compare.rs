@@ -5,7 +5,9 @@ use anyhow::{bail, Result};
 use isobench_report::compare::{compare, Verdict};
 use isobench_report::meta::differences;
 use isobench_report::record::read_tidy_csv;
-use isobench_report::table::{format_bytes, format_interval, format_ns, Table};
+use isobench_report::table::{count_of, format_bytes, format_interval, format_ns, Table};
+use isobench_report::Record;
+use std::collections::BTreeSet;
 
 /// The suites that write a tidy CSV (`<suite>.csv`); compared when both runs have one.
 pub const SUITES: &[&str] = &["time", "mem", "polybench", "pybench"];
@@ -32,6 +34,8 @@ pub fn run(args: CompareArgs) -> Result<()> {
     ]);
     let mut regressions = Vec::new();
     let mut compared_suites = 0;
+    // What each side measured, to say why nothing could be compared.
+    let (mut old_configs, mut new_configs) = (BTreeSet::new(), BTreeSet::new());
     for suite in SUITES {
         let file = format!("{suite}.csv");
         let (old, new) = (args.old.join(&file), args.new.join(&file));
@@ -39,7 +43,14 @@ pub fn run(args: CompareArgs) -> Result<()> {
             continue;
         }
         compared_suites += 1;
-        for change in compare(&read_tidy_csv(&old)?, &read_tidy_csv(&new)?, args.noise) {
+        let (old, new) = (read_tidy_csv(&old)?, read_tidy_csv(&new)?);
+        let sampled = |records: &[Record]| {
+            let samples = records.iter().filter(|r| r.iteration.is_some());
+            samples.map(configuration).collect::<Vec<_>>()
+        };
+        old_configs.extend(sampled(&old));
+        new_configs.extend(sampled(&new));
+        for change in compare(&old, &new, args.noise) {
             let format = |value: f64| match change.id.unit.as_str() {
                 "ns" => format_ns(value),
                 "bytes" => format_bytes(value),
@@ -91,6 +102,15 @@ pub fn run(args: CompareArgs) -> Result<()> {
                 .join(", ")
         );
     }
+    if table.is_empty() {
+        bail!(
+            "the runs measured no configuration in common: {} has {}; {} has {}",
+            args.old.display(),
+            listed(&old_configs),
+            args.new.display(),
+            listed(&new_configs)
+        );
+    }
     let differing = differences(&read_meta(&args.old), &read_meta(&args.new));
     if !differing.is_empty() {
         println!(
@@ -124,4 +144,26 @@ fn read_meta(dir: &std::path::Path) -> serde_json::Value {
         .ok()
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or_default()
+}
+
+/// "suite runtime workload with N workers", what a sample was measured in.
+fn configuration(record: &Record) -> String {
+    format!(
+        "{} {} {} with {}",
+        record.suite,
+        record.runtime,
+        record.workload,
+        count_of(record.workers, "worker")
+    )
+}
+
+fn listed(configurations: &BTreeSet<String>) -> String {
+    match configurations.len() {
+        0 => "nothing".into(),
+        _ => configurations
+            .iter()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join(", "),
+    }
 }

@@ -10,10 +10,10 @@ use isobench_report::{write_tidy_csv, Record};
 use std::path::Path;
 use std::process::{Command, Stdio};
 
-/// A `time.csv` with 300 cold starts per runtime, `process` scaled by `slowdown`.
-fn write_run(dir: &Path, slowdown: f64) {
+/// A `time.csv` with 300 cold starts per runtime, each scaled as given.
+fn write_run(dir: &Path, runtimes: &[(&str, f64)]) {
     let mut records = Vec::new();
-    for (runtime, scale) in [("thread", 1.0), ("process", slowdown)] {
+    for &(runtime, scale) in runtimes {
         for i in 0..300u64 {
             records.push(Record {
                 suite: "time".into(),
@@ -40,8 +40,8 @@ fn row<'a>(listing: &'a str, runtime: &str) -> &'a str {
 #[test]
 fn a_fifth_slower_runtime_is_a_regression() {
     let (old, new) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    write_run(old.path(), 1.0);
-    write_run(new.path(), 1.2);
+    write_run(old.path(), &[("thread", 1.0), ("process", 1.0)]);
+    write_run(new.path(), &[("thread", 1.0), ("process", 1.2)]);
     let (old, new) = (old.path().to_str().unwrap(), new.path().to_str().unwrap());
 
     let output = isobench(&["compare", old, new]);
@@ -128,4 +128,24 @@ fn directories_without_results_are_refused() {
     ]);
     assert!(!output.status.success());
     assert!(text(&output).contains("no suite in common"));
+}
+
+#[test]
+fn runs_without_a_configuration_in_common_are_refused_with_what_each_has() {
+    let (old, new) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    write_run(old.path(), &[("thread", 1.0)]);
+    write_run(new.path(), &[("faaslet", 1.0)]);
+    let output = isobench(&[
+        "compare",
+        old.path().to_str().unwrap(),
+        new.path().to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    let said = text(&output);
+    assert!(
+        said.contains("measured no configuration in common")
+            && said.contains("has time thread noop with 1 worker;")
+            && said.ends_with("has time faaslet noop with 1 worker\n"),
+        "{said}"
+    );
 }

@@ -110,6 +110,8 @@ struct Config<'a> {
 /// Resource use summed over a configuration's batches.
 #[derive(Default)]
 struct Totals {
+    /// Batches run; none when a stop came before this configuration's turn.
+    batches: usize,
     elapsed: Duration,
     cpu: Duration,
     system_cpu: Duration,
@@ -222,6 +224,7 @@ impl<'a> Config<'a> {
                 return;
             }
         };
+        self.totals.batches += 1;
         self.totals.elapsed += batch.wall;
         let series = self.series();
         for start in batch.starts {
@@ -274,6 +277,9 @@ impl<'a> Config<'a> {
             ));
         }
         let t = &self.totals;
+        if t.batches == 0 {
+            return;
+        }
         let total = |metric: &str, value: f64, unit: &str| series.record(None, metric, value, unit);
         result.records.extend([
             total("elapsed_ns", t.elapsed.as_nanos() as f64, "ns"),
