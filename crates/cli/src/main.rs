@@ -109,13 +109,18 @@ fn run(cli: Cli) -> Result<()> {
 fn prepare(common: &args::Common) -> Result<(Env, Output)> {
     let guests = Arc::new(build_guests()?);
     let output = Output::create(common, &guests)?;
-    // From here on a run has results to keep and workers to clean up.
+    stop_on_signals(&output);
+    Ok((env(&common.faaslet, guests)?, output))
+}
+
+/// From here on a run has results to keep and workers to clean up: a signal
+/// asks it to stop (see [`isobench_sandbox::stop`]) rather than ending it.
+pub(crate) fn stop_on_signals(output: &Output) {
     isobench_sandbox::stop::stop_on_signals();
     eprintln!(
         "measuring into {}: Ctrl-C stops early and keeps what was measured",
         output.dir().display()
     );
-    Ok((env(&common.faaslet, guests)?, output))
 }
 
 fn env(faaslet: &FaasletArgs, guests: Arc<Guests>) -> Result<Env> {

@@ -29,6 +29,7 @@ pub fn profile(args: ProfileArgs) -> Result<()> {
     let guests = crate::build_guests()?;
     let workload = resolve(&args.workload, &guests, &args)?;
     let mut output = Output::create(&args.common, &guests)?;
+    crate::stop_on_signals(&output);
     output.setting("perf", perf_version.into());
     let event = Event::best_available()?;
     if event == Event::CpuClock {
@@ -64,6 +65,12 @@ pub fn profile(args: ProfileArgs) -> Result<()> {
         event.perf_name()
     );
     let recording = perf::record(output.dir(), &target, event, !args.native)?;
+    if let Some(reason) = isobench_sandbox::stop::interrupted() {
+        output.note(format!(
+            "{reason}: the profile covers the time until then, not the {} s asked for",
+            args.seconds
+        ));
+    }
     let mut table = Table::new(&["function", "samples", "share"]);
     for (function, count) in recording.top.iter().take(TOP_FUNCTIONS) {
         let name = match function.char_indices().nth(NAME_WIDTH) {

@@ -338,3 +338,30 @@ fn clean_removes_what_ended_runs_left_and_leaves_a_running_one_alone() {
     assert_eq!(status.code(), Some(130), "{said}");
     assert_eq!(runc_states(), 0, "{said}");
 }
+
+/// A profile stopped early keeps the samples taken until then.
+#[test]
+fn an_interrupted_profile_keeps_its_samples() {
+    let out = tempfile::tempdir().unwrap();
+    let mut harness = Harness::measuring(&["profile", "noop", "--seconds", "120"], out.path());
+    harness.wait_for_line("profiling noop", Duration::from_secs(30));
+    std::thread::sleep(Duration::from_secs(3));
+    harness.signal("INT");
+    let (status, said) = harness.exit(Duration::from_secs(60));
+    assert_eq!(status.code(), Some(130), "{said}");
+    let meta = std::fs::read_to_string(out.path().join("meta.json")).unwrap();
+    assert!(
+        meta.contains("interrupted by SIGINT: the profile covers the time until then"),
+        "{meta}"
+    );
+    let table = std::fs::read_to_string(out.path().join("profile.md")).unwrap();
+    let samples: u64 = table
+        .split_whitespace()
+        .find_map(|word| word.parse().ok())
+        .unwrap_or(0);
+    assert!(samples > 100, "{table}");
+    assert!(
+        !running("__profile-target"),
+        "the profiled workload runs on"
+    );
+}

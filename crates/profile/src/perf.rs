@@ -3,10 +3,12 @@
 //! samples into a text report and folded stacks for a flame graph.
 
 use anyhow::{bail, Context, Result};
+use isobench_sandbox::stop;
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Child, Command, ExitStatus};
+use std::time::Duration;
 
 /// The sampling event: CPU cycles where the PMU counts them, else the
 /// kernel's CPU clock (a timer, so samples still fall where time is spent).
@@ -110,7 +112,7 @@ pub fn record(dir: &Path, target: &[OsString], event: Event, jit: bool) -> Resul
     // Killed with the harness, perf would otherwise record on; the target
     // dies with perf in turn (see `target`).
     isobench_sandbox::child::dies_with_parent(&mut record);
-    let status = record
+    let recorder = record
         .current_dir(&jit_dir)
         // jitdump timestamps come from the monotonic clock; perf must use it too.
         .args(["record", "--no-buildid-cache", "-k", "mono", "-g"])
@@ -119,9 +121,11 @@ pub fn record(dir: &Path, target: &[OsString], event: Event, jit: bool) -> Resul
         .arg(&perf_data)
         .arg("--")
         .args(target)
-        .status()
+        .spawn()
         .context("running perf record")?;
-    if !status.success() {
+    let status = wait_or_stop_early(recorder)?;
+    // perf ends itself with the SIGINT it was stopped by, data written.
+    if !status.success() && !stop::requested() {
         bail!("perf record failed ({status}); the workload's errors are above");
     }
     let named_data = if jit {
@@ -171,6 +175,23 @@ pub fn record(dir: &Path, target: &[OsString], event: Event, jit: bool) -> Resul
         top: leaf_counts(&stacks),
         samples,
     })
+}
+
+/// Waits for `perf record`; when a stop is asked for meanwhile, sends it the
+/// SIGINT that makes it end the recording early and write what it has.
+fn wait_or_stop_early(mut recorder: Child) -> Result<ExitStatus> {
+    let mut told = false;
+    loop {
+        if let Some(status) = recorder.try_wait()? {
+            return Ok(status);
+        }
+        if stop::requested() && !told {
+            // SAFETY: kill sends a signal to the child, which is not reaped yet.
+            unsafe { libc::kill(recorder.id() as libc::pid_t, libc::SIGINT) };
+            told = true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 fn run_quietly(command: &mut Command, what: &str) -> Result<String> {
