@@ -177,7 +177,8 @@ fn unknown_and_unsupported_benchmarks_are_explained() {
         "{all}"
     );
 
-    let output = isobench(&["pybench", "concurrent_imap"]);
+    // Names are taken in any case, as PolyBench's are.
+    let output = isobench(&["pybench", "Concurrent_IMAP"]);
     assert!(!output.status.success());
     assert!(
         text(&output).contains("--include-unsupported"),
