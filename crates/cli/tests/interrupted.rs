@@ -8,7 +8,7 @@ mod common;
 
 use common::labelled_containers;
 use std::io::{BufRead, BufReader};
-use std::os::unix::process::ExitStatusExt;
+use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
@@ -103,6 +103,8 @@ impl Harness {
     fn start(args: &[&str]) -> Harness {
         let mut child = Command::new(env!("CARGO_BIN_EXE_isobench"))
             .args(args)
+            // A process group of its own, as a shell gives a job.
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
@@ -144,9 +146,12 @@ impl Harness {
         }
     }
 
+    /// Signals the harness's process group, as Ctrl-C in a terminal does:
+    /// the workers and benchmark runs it started get the signal too.
     fn signal(&self, signal: &str) {
+        let group = format!("-{}", self.child.id());
         let sent = Command::new("kill")
-            .args([&format!("-{signal}"), &self.child.id().to_string()])
+            .args([&format!("-{signal}"), "--", &group])
             .status()
             .unwrap();
         assert!(sent.success());
@@ -189,8 +194,19 @@ fn an_interrupted_run_writes_what_it_measured() {
         records.iter().any(|r| r.metric == "cold_start_ns"),
         "no cold start was kept"
     );
-    let meta = std::fs::read_to_string(out.path().join("meta.json")).unwrap();
-    assert!(meta.contains("time: interrupted by SIGINT"), "{meta}");
+    // The process workers got the SIGINT too; starts it ended are not failures.
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.path().join("meta.json")).unwrap())
+            .unwrap();
+    let failures = meta["failures"].as_array().unwrap();
+    assert_eq!(failures.len(), 1, "{failures:?}");
+    assert!(
+        failures[0]
+            .as_str()
+            .unwrap()
+            .starts_with("time: interrupted by SIGINT"),
+        "{failures:?}"
+    );
     assert!(out.path().join("summary.md").exists());
 }
 

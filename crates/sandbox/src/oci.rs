@@ -68,11 +68,19 @@ impl Bundles {
 }
 
 impl Drop for Bundles {
-    /// A `run` killed before it was done (held workers that would not exit
-    /// when a run stopped early) leaves its container behind.
+    /// A `run` killed before it was done leaves its container behind (held
+    /// workers that would not exit when a run stopped early), or, when the
+    /// runtime itself got the signal (Ctrl-C reaches it too), an empty state
+    /// directory and cgroups.
     fn drop(&mut self) {
-        if let Err(e) = delete_containers(self.runtime, |id| id.starts_with(&own_prefix())) {
+        let own = |name: &str| name.starts_with(&own_prefix());
+        let removed = delete_containers(self.runtime, own)
+            .and_then(|_| remove_unlisted_state(self.runtime, own));
+        if let Err(e) = removed {
             eprintln!("{}: {e:#}", self.runtime);
+        }
+        for cgroup in container_cgroups().iter().filter(|c| own(&file_name(c))) {
+            std::fs::remove_dir(cgroup).ok();
         }
     }
 }
@@ -180,18 +188,10 @@ pub fn clean(runtime: &str) -> Result<Cleaned> {
     for pid in in_use {
         cleaned.in_use_by(pid, &format!("{runtime} container"));
     }
-    // What `list` does not show: a create killed before it wrote its state.
     // Those of a running isobench are containers being created.
-    for dir in entries(&state_root(runtime)) {
-        let name = file_name(&dir);
-        if ours(&name) && running_owner(&name).is_none() {
-            unmount_below(&dir)?;
-            std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
-            cleaned
-                .removed
-                .push(format!("{runtime} state {}", dir.display()));
-        }
-    }
+    let mut unlisted =
+        remove_unlisted_state(runtime, |name| ours(name) && running_owner(name).is_none())?;
+    cleaned.removed.append(&mut unlisted);
     let bundle_prefix = format!("{runtime}-");
     for dir in entries(&Path::new(STATE_DIR).join("bundles")) {
         let name = file_name(&dir);
@@ -210,18 +210,11 @@ pub fn clean(runtime: &str) -> Result<Cleaned> {
     Ok(cleaned)
 }
 
-/// Empty cgroups of containers of runs that have ended, in every hierarchy
-/// (cgroup v2 at the top of `/sys/fs/cgroup`, v1 one level down).
+/// Empty cgroups of containers of runs that have ended.
 pub fn clean_cgroups() -> Cleaned {
     let mut cleaned = Cleaned::default();
-    let top = Path::new("/sys/fs/cgroup");
-    let hierarchies = std::iter::once(top.to_path_buf()).chain(entries(top));
-    for cgroup in hierarchies.flat_map(|h| entries(&h)) {
-        let name = file_name(&cgroup);
-        if !name.starts_with(ID_PREFIX) || !cgroup.is_dir() {
-            continue;
-        }
-        if let Some(pid) = running_owner(&name) {
+    for cgroup in container_cgroups() {
+        if let Some(pid) = running_owner(&file_name(&cgroup)) {
             cleaned.in_use_by(pid, "cgroup");
         } else if let Err(e) = std::fs::remove_dir(&cgroup) {
             cleaned
@@ -232,6 +225,31 @@ pub fn clean_cgroups() -> Cleaned {
         }
     }
     cleaned
+}
+
+/// The cgroups of the tool's containers, in every hierarchy (cgroup v2 at
+/// the top of `/sys/fs/cgroup`, v1 one level down).
+fn container_cgroups() -> Vec<PathBuf> {
+    let top = Path::new("/sys/fs/cgroup");
+    let hierarchies = std::iter::once(top.to_path_buf()).chain(entries(top));
+    hierarchies
+        .flat_map(|h| entries(&h))
+        .filter(|c| file_name(c).starts_with(ID_PREFIX) && c.is_dir())
+        .collect()
+}
+
+/// Removes the state directories `chosen` picks that `runtime` does not list
+/// (a create killed before it wrote its state), with the mounts in them.
+fn remove_unlisted_state(runtime: &str, chosen: impl Fn(&str) -> bool) -> Result<Vec<String>> {
+    let mut removed = Vec::new();
+    for dir in entries(&state_root(runtime)) {
+        if chosen(&file_name(&dir)) && !dir.join("state.json").exists() {
+            unmount_below(&dir)?;
+            std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
+            removed.push(format!("{runtime} state {}", dir.display()));
+        }
+    }
+    Ok(removed)
 }
 
 /// The PID in a name `isobench-<pid>-...` (or `...isobench-<pid>-...`),
