@@ -43,7 +43,7 @@ pub enum Command {
     Guests,
     /// Build the isobench/noop and isobench/hold Docker images FROM scratch
     Images,
-    /// Remove every container, bundle and container state the tool created
+    /// Remove the containers, container state, cgroups and bundles of runs that ended (not of running ones)
     Clean,
     /// (internal) run one wasm guest without epoch checks, for a harness that bounds it
     #[command(name = "__wasm-run", hide = true)]
