@@ -70,6 +70,9 @@ fn run(cli: Cli) -> Result<()> {
             );
             let result = time::run(&env, &time_options, &mut counters);
             output.time(&result)?;
+            if isobench_sandbox::stop::requested() {
+                return output.finish();
+            }
             let mem_options = mem::MemOptions {
                 runtimes,
                 workers: vec![0, 100, 500, 1000],
@@ -214,11 +217,20 @@ fn pybench(args: args::PybenchArgs) -> Result<()> {
     }
     let benchmarks = select(&catalogue, &args.benchmarks, args.include_unsupported)?;
     let (env, mut output) = prepare(&args.common)?;
-    let interpreters = pybench::Interpreters::prepare(python, &env.faaslet, &env.host_exe)?;
-    output.setting(
-        "python_interpreters",
-        serde_json::to_value(interpreters.identify()?)?,
-    );
+    // Both interpreters run here already (to say what they are).
+    let prepared = pybench::Interpreters::prepare(python, &env.faaslet, &env.host_exe)
+        .and_then(|interpreters| Ok((interpreters.identify()?, interpreters)));
+    let (identities, interpreters) = match prepared {
+        Ok(prepared) => prepared,
+        Err(e) => match isobench_sandbox::stop::interrupted() {
+            Some(reason) => {
+                output.fail(format!("pybench: {reason} before any benchmark ran"));
+                return output.finish();
+            }
+            None => return Err(e),
+        },
+    };
+    output.setting("python_interpreters", serde_json::to_value(identities)?);
     output.setting(
         "pybench_method",
         format!(
@@ -286,6 +298,7 @@ fn clean() -> Result<()> {
         }
     }
     all.add(oci::clean_cgroups());
+    all.add(clean_pybench_scratch());
     for item in &all.removed {
         println!("removed {item}");
     }
@@ -306,6 +319,36 @@ fn clean() -> Result<()> {
         eprintln!("not cleaned: {item}");
     }
     Ok(())
+}
+
+/// The temporary directories of pybench runs a second Ctrl-C or `kill -9`
+/// cut short, natively and in the wasm interpreter's tree.
+fn clean_pybench_scratch() -> isobench_sandbox::Cleaned {
+    use isobench_suites::pybench::SCRATCH_PREFIX;
+    let mut cleaned = isobench_sandbox::Cleaned::default();
+    let tree_tmp = isobench_guests::python::Python::locate().tree().join("tmp");
+    for parent in [std::env::temp_dir(), tree_tmp] {
+        for entry in std::fs::read_dir(&parent).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(owner) = name
+                .strip_prefix(SCRATCH_PREFIX)
+                .and_then(|rest| rest.split('-').next()?.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let path = entry.path();
+            if isobench_sandbox::is_running_isobench(owner) {
+                cleaned.in_use_by(owner, "pybench temporary directory");
+            } else if let Err(e) = std::fs::remove_dir_all(&path) {
+                cleaned.failed.push(format!("{}: {e}", path.display()));
+            } else {
+                cleaned
+                    .removed
+                    .push(format!("pybench temporary directory {}", path.display()));
+            }
+        }
+    }
+    cleaned
 }
 
 /// `isobench codegen`: compiles every guest module ahead of time.

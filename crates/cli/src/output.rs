@@ -67,6 +67,15 @@ impl Output {
             notes: Vec::new(),
             failures: Vec::new(),
         };
+        // Replaced when the results are written: a run killed before then
+        // leaves a directory that says so (and that no later run writes into).
+        let mut unfinished = meta.clone();
+        unfinished.failures.push(
+            "the run did not finish: it was killed before it wrote its results (what is here \
+             may be partial)"
+                .into(),
+        );
+        unfinished.write(&dir.join("meta.json"))?;
         Ok(Output {
             dir,
             meta,
@@ -81,6 +90,13 @@ impl Output {
     pub fn note(&mut self, note: String) {
         eprintln!("note: {note}");
         self.meta.notes.push(note);
+    }
+
+    /// Something that could not be measured, kept in `meta.json` and listed
+    /// under *Failures*.
+    pub fn fail(&mut self, failure: String) {
+        eprintln!("failed: {failure}");
+        self.meta.failures.push(failure);
     }
 
     /// A setting that shapes the numbers, kept in `meta.json`.
@@ -176,8 +192,15 @@ impl Output {
         println!("results written to {}", self.dir.display());
         println!("report: {}", report.display());
         if let Some(reason) = isobench_sandbox::stop::interrupted() {
+            let cut_short = self.meta.failures.iter().any(|f| f.contains(&reason));
+            if cut_short {
+                anyhow::bail!(
+                    "{reason}: everything measured until then was written to {}",
+                    self.dir.display()
+                );
+            }
             anyhow::bail!(
-                "{reason}: everything measured until then was written to {}",
+                "{reason} after everything was measured: the results in {} are complete",
                 self.dir.display()
             );
         }

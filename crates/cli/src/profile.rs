@@ -66,8 +66,8 @@ pub fn profile(args: ProfileArgs) -> Result<()> {
     );
     let recording = perf::record(output.dir(), &target, event, !args.native)?;
     if let Some(reason) = isobench_sandbox::stop::interrupted() {
-        output.note(format!(
-            "{reason}: the profile covers the time until then, not the {} s asked for",
+        output.fail(format!(
+            "profile: {reason}; the profile covers the time until then, not the {} s asked for",
             args.seconds
         ));
     }

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{isobench, text};
+use common::{isobench, one_at_a_time, text};
 
 use isobench_report::{write_tidy_csv, Record};
 use std::path::Path;
@@ -39,6 +39,7 @@ fn row<'a>(listing: &'a str, runtime: &str) -> &'a str {
 
 #[test]
 fn a_fifth_slower_runtime_is_a_regression() {
+    let _turn = one_at_a_time();
     let (old, new) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     write_run(old.path(), &[("thread", 1.0), ("process", 1.0)]);
     write_run(new.path(), &[("thread", 1.0), ("process", 1.2)]);
@@ -75,6 +76,7 @@ fn a_fifth_slower_runtime_is_a_regression() {
 /// tell" when a state changed during the runs and widened the intervals.
 #[test]
 fn two_runs_of_the_same_binary_show_no_significant_change() {
+    let _turn = one_at_a_time();
     let (a, b) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let run = |out: &Path| {
         Command::new("taskset")
@@ -113,6 +115,7 @@ fn two_runs_of_the_same_binary_show_no_significant_change() {
 
 #[test]
 fn directories_without_results_are_refused() {
+    let _turn = one_at_a_time();
     let empty = tempfile::tempdir().unwrap();
     let output = isobench(&[
         "compare",
@@ -132,6 +135,7 @@ fn directories_without_results_are_refused() {
 
 #[test]
 fn runs_without_a_configuration_in_common_are_refused_with_what_each_has() {
+    let _turn = one_at_a_time();
     let (old, new) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     write_run(old.path(), &[("thread", 1.0)]);
     write_run(new.path(), &[("faaslet", 1.0)]);

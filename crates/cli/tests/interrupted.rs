@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::labelled_containers;
+use common::{labelled_containers, one_at_a_time};
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -31,6 +31,7 @@ fn wait_until(what: &str, limit: Duration, mut condition: impl FnMut() -> bool) 
 
 #[test]
 fn killing_the_harness_leaves_no_worker_behind() {
+    let _turn = one_at_a_time();
     let out = tempfile::tempdir().unwrap();
     for runtime in ["process", "faaslet"] {
         let mut harness = Command::new(env!("CARGO_BIN_EXE_isobench"))
@@ -64,6 +65,7 @@ fn killing_the_harness_leaves_no_worker_behind() {
 /// computing on as an orphan.
 #[test]
 fn killing_the_harness_stops_the_benchmark_it_was_timing() {
+    let _turn = one_at_a_time();
     let out = tempfile::tempdir().unwrap();
     let mut harness = Command::new(env!("CARGO_BIN_EXE_isobench"))
         .args(["polybench", "3mm", "--dataset", "large", "--no-verify"])
@@ -170,6 +172,7 @@ impl Harness {
 
 #[test]
 fn an_interrupted_run_writes_what_it_measured() {
+    let _turn = one_at_a_time();
     let out = tempfile::tempdir().unwrap();
     let harness = Harness::measuring(
         &[
@@ -217,13 +220,10 @@ fn runc_states() -> usize {
         .unwrap_or(0)
 }
 
-/// The container tests count the engine's containers, so they take turns.
-static CONTAINERS: std::sync::Mutex<()> = std::sync::Mutex::new(());
-
 /// Stopped while its containers start, a footprint run removes them all.
 #[test]
 fn a_stopped_container_run_removes_its_containers() {
-    let _turn = CONTAINERS.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = one_at_a_time();
     for runtime in ["docker", "runc"] {
         let out = tempfile::tempdir().unwrap();
         let mut harness = Harness::start(&[
@@ -254,7 +254,7 @@ fn a_stopped_container_run_removes_its_containers() {
 /// the containers it left.
 #[test]
 fn a_second_interrupt_quits_at_once_and_clean_removes_the_rest() {
-    let _turn = CONTAINERS.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = one_at_a_time();
     let out = tempfile::tempdir().unwrap();
     let mut harness = Harness::measuring(
         &["mem", "--runtime", "docker", "--workers", "400"],
@@ -283,7 +283,7 @@ fn a_second_interrupt_quits_at_once_and_clean_removes_the_rest() {
 /// cleanly.
 #[test]
 fn clean_removes_what_ended_runs_left_and_leaves_a_running_one_alone() {
-    let _turn = CONTAINERS.lock().unwrap_or_else(|e| e.into_inner());
+    let _turn = one_at_a_time();
     // Above any possible PID (pid_max is at most 2^22), so never running.
     let ended = "isobench-4194305-7";
     let state = std::path::Path::new("/run/isobench/runc").join(ended);
@@ -326,10 +326,7 @@ fn clean_removes_what_ended_runs_left_and_leaves_a_running_one_alone() {
         said.contains(&format!("removed runc state {}", state.display())),
         "{said}"
     );
-    assert!(
-        said.contains(&format!("removed cgroup {}", cgroup.display())),
-        "{said}"
-    );
+    assert!(said.contains(" of ended runs' containers"), "{said}");
     assert!(!state.exists() && !cgroup.exists());
     let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
     assert!(!mounts.contains(ended), "runc's bind mount is still there");
@@ -338,7 +335,8 @@ fn clean_removes_what_ended_runs_left_and_leaves_a_running_one_alone() {
         .find(|line| line.starts_with("left alone: "))
         .unwrap_or_else(|| panic!("nothing was left alone: {said}"));
     assert!(
-        left_alone.contains("runc container")
+        // Its containers, as far as runc lists them yet, and its cgroups.
+        left_alone.contains("1 bundle directory")
             && left_alone.ends_with(&format!("still running as PID {}", harness.child.id())),
         "{left_alone}"
     );
@@ -358,16 +356,25 @@ fn clean_removes_what_ended_runs_left_and_leaves_a_running_one_alone() {
 /// A profile stopped early keeps the samples taken until then.
 #[test]
 fn an_interrupted_profile_keeps_its_samples() {
+    let _turn = one_at_a_time();
     let out = tempfile::tempdir().unwrap();
     let mut harness = Harness::measuring(&["profile", "noop", "--seconds", "120"], out.path());
     harness.wait_for_line("profiling noop", Duration::from_secs(30));
-    std::thread::sleep(Duration::from_secs(3));
+    // The workload writes its jitdump once its code is loaded; then it runs.
+    wait_until("the workload to run", Duration::from_secs(60), || {
+        std::fs::read_dir(out.path().join("jit")).is_ok_and(|entries| {
+            entries
+                .flatten()
+                .any(|e| e.file_name().to_string_lossy().ends_with(".dump"))
+        })
+    });
+    std::thread::sleep(Duration::from_secs(2));
     harness.signal("INT");
     let (status, said) = harness.exit(Duration::from_secs(60));
     assert_eq!(status.code(), Some(130), "{said}");
     let meta = std::fs::read_to_string(out.path().join("meta.json")).unwrap();
     assert!(
-        meta.contains("interrupted by SIGINT: the profile covers the time until then"),
+        meta.contains("profile: interrupted by SIGINT; the profile covers the time until then"),
         "{meta}"
     );
     let table = std::fs::read_to_string(out.path().join("profile.md")).unwrap();
@@ -379,5 +386,73 @@ fn an_interrupted_profile_keeps_its_samples() {
     assert!(
         !running("__profile-target"),
         "the profiled workload runs on"
+    );
+}
+
+/// Quit at once (a second Ctrl-C, `kill -9`), a run leaves a results
+/// directory that says it did not finish, and that no later run writes into.
+#[test]
+fn a_run_killed_outright_leaves_a_directory_marked_unfinished() {
+    let _turn = one_at_a_time();
+    let out = tempfile::tempdir().unwrap();
+    let mut harness = Harness::measuring(
+        &["time", "--runtime", "thread", "--iterations", "1000000"],
+        out.path(),
+    );
+    harness.child.kill().unwrap();
+    harness.child.wait().unwrap();
+    let meta = std::fs::read_to_string(out.path().join("meta.json")).unwrap();
+    assert!(meta.contains("the run did not finish"), "{meta}");
+    let again = Command::new(env!("CARGO_BIN_EXE_isobench"))
+        .args(["time", "--runtime", "thread", "--iterations", "5", "--out"])
+        .arg(out.path())
+        .output()
+        .unwrap();
+    assert!(!again.status.success());
+    assert!(String::from_utf8_lossy(&again.stderr).contains("already holds the results"));
+}
+
+/// A signal ignored from the start (`nohup`, a script's `cmd &`) stays
+/// ignored: the run goes on to the end.
+#[test]
+fn an_ignored_hangup_is_still_ignored() {
+    let _turn = one_at_a_time();
+    let out = tempfile::tempdir().unwrap();
+    let mut child = Command::new("nohup")
+        .arg(env!("CARGO_BIN_EXE_isobench"))
+        .args([
+            "time",
+            "--runtime",
+            "thread",
+            "--iterations",
+            "30000",
+            "--out",
+        ])
+        .arg(out.path())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Once this is said, a signal that is not ignored would stop the run.
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut line = String::new();
+    while !line.contains("measuring into") {
+        line.clear();
+        assert!(
+            stderr.read_line(&mut line).unwrap() > 0,
+            "no `measuring into`"
+        );
+    }
+    let sent = Command::new("kill")
+        .args(["-HUP", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+    let meta = std::fs::read_to_string(out.path().join("meta.json")).unwrap();
+    assert!(
+        !meta.contains("did not finish") && !meta.contains("interrupted"),
+        "{meta}"
     );
 }

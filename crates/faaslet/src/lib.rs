@@ -260,10 +260,14 @@ pub fn wasmtime_version() -> &'static str {
 }
 
 fn engine_config(config: &RuntimeConfig) -> Config {
+    // Freed memories and tables wait in the decommit queue, and a batch being
+    // reset on one thread is out of reach of the others: without room for a
+    // whole batch beyond the live instances, an allocation can find no slot.
+    let slots = config.max_instances + DECOMMIT_BATCH as u32;
     let mut pool = PoolingAllocationConfig::new();
     pool.total_core_instances(config.max_instances)
-        .total_memories(config.max_instances)
-        .total_tables(config.max_instances)
+        .total_memories(slots)
+        .total_tables(slots)
         // Faaslets run synchronously on their own threads: no fiber stacks.
         .total_stacks(0)
         // Reset freed memory slots 64 at a time: one madvise call instead of

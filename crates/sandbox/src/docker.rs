@@ -296,6 +296,8 @@ struct Started {
     inputs: Vec<Pin<Box<dyn AsyncWrite + Send>>>,
     /// Why start-up stopped, if it did.
     error: Option<String>,
+    /// Set when the workers are dropped: start no more.
+    cancelled: bool,
 }
 
 struct HeldContainers {
@@ -316,6 +318,9 @@ async fn start_holds(
     ready: Arc<AtomicUsize>,
 ) {
     for _ in 0..workers {
+        if started.lock().expect("no panics under the lock").cancelled {
+            return;
+        }
         if let Err(e) = start_hold(&client, &started, &ready).await {
             started.lock().expect("no panics under the lock").error = Some(format!("{e:#}"));
             return;
@@ -441,10 +446,12 @@ impl Drop for HeldContainers {
         let client = self.client.clone();
         let starting = self.starting.take();
         let started = self.started.clone();
+        started.lock().expect("no panics under the lock").cancelled = true;
         self.runtime.block_on(async move {
-            // Stop starting more, then remove whatever was created.
+            // Let the start in progress finish (aborted half-way, a create
+            // would leave a container whose id was never recorded), then
+            // remove whatever was created.
             if let Some(starting) = starting {
-                starting.abort();
                 starting.await.ok();
             }
             let ids = std::mem::take(&mut started.lock().expect("no panics under the lock").ids);

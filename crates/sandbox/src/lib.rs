@@ -150,7 +150,7 @@ pub struct Cleaned {
 
 impl Cleaned {
     /// Counts one `kind` of thing (`"docker container"`) left to `owner`.
-    fn in_use_by(&mut self, owner: u32, kind: &str) {
+    pub fn in_use_by(&mut self, owner: u32, kind: &str) {
         self.count_in_use(owner, kind.into(), 1);
     }
 

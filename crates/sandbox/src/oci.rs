@@ -175,6 +175,16 @@ pub fn new(env: &Env, runtime: &'static str) -> Result<Process> {
 /// Whatever belongs to a running isobench is left alone.
 pub fn clean(runtime: &str) -> Result<Cleaned> {
     let mut cleaned = Cleaned::default();
+    // Removing state and bundles under a runtime still at work would race it.
+    let finishing = finishing_processes(runtime);
+    if finishing > 0 {
+        cleaned.failed.push(format!(
+            "{} of ended runs still finishing their containers: run `isobench clean` again in \
+             a few seconds",
+            count_of(finishing, &format!("{runtime} process"))
+        ));
+        return Ok(cleaned);
+    }
     let ours = |id: &str| id.starts_with(ID_PREFIX);
     let mut in_use = Vec::new();
     let mut deleted = delete_containers(runtime, |id| match running_owner(id) {
@@ -213,29 +223,79 @@ pub fn clean(runtime: &str) -> Result<Cleaned> {
 /// Empty cgroups of containers of runs that have ended.
 pub fn clean_cgroups() -> Cleaned {
     let mut cleaned = Cleaned::default();
+    let (mut removed, mut busy) = (0, 0);
     for cgroup in container_cgroups() {
         if let Some(pid) = running_owner(&file_name(&cgroup)) {
             cleaned.in_use_by(pid, "cgroup");
-        } else if let Err(e) = std::fs::remove_dir(&cgroup) {
-            cleaned
-                .failed
-                .push(format!("cgroup {}: {e}", cgroup.display()));
-        } else {
-            cleaned.removed.push(format!("cgroup {}", cgroup.display()));
+            continue;
         }
+        match std::fs::remove_dir(&cgroup) {
+            Ok(()) => removed += 1,
+            // Removed meanwhile, by the runtime finishing its container.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) if e.raw_os_error() == Some(libc::EBUSY) => busy += 1,
+            Err(e) => cleaned
+                .failed
+                .push(format!("cgroup {}: {e}", cgroup.display())),
+        }
+    }
+    if removed > 0 {
+        cleaned
+            .removed
+            .push(count_of(removed, "cgroup") + " of ended runs' containers");
+    }
+    if busy > 0 {
+        cleaned.failed.push(format!(
+            "{} still hold processes (containers of an ended run, exiting): run `isobench \
+             clean` again in a few seconds",
+            count_of(busy, "cgroup")
+        ));
     }
     cleaned
 }
 
-/// The cgroups of the tool's containers, in every hierarchy (cgroup v2 at
-/// the top of `/sys/fs/cgroup`, v1 one level down).
+/// "1 cgroup", "2 cgroups".
+fn count_of(n: usize, noun: &str) -> String {
+    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
+}
+
+/// The cgroups of the tool's containers, at any depth of every hierarchy
+/// (cgroup v2 at the top of `/sys/fs/cgroup`, v1 one level down; runc puts
+/// some under the caller's own cgroup).
 fn container_cgroups() -> Vec<PathBuf> {
-    let top = Path::new("/sys/fs/cgroup");
-    let hierarchies = std::iter::once(top.to_path_buf()).chain(entries(top));
-    hierarchies
-        .flat_map(|h| entries(&h))
-        .filter(|c| file_name(c).starts_with(ID_PREFIX) && c.is_dir())
-        .collect()
+    let mut found = Vec::new();
+    let mut pending = vec![PathBuf::from("/sys/fs/cgroup")];
+    while let Some(dir) = pending.pop() {
+        for entry in entries(&dir).into_iter().filter(|e| e.is_dir()) {
+            if file_name(&entry).starts_with(ID_PREFIX) {
+                found.push(entry);
+            } else {
+                pending.push(entry);
+            }
+        }
+    }
+    found
+}
+
+/// How many `runtime` processes of runs that have ended are still working
+/// on a container (after `kill -9`, they finish on their own).
+fn finishing_processes(runtime: &str) -> usize {
+    let root = state_root(runtime);
+    let root = root.to_string_lossy();
+    entries(Path::new("/proc"))
+        .iter()
+        .filter_map(|p| std::fs::read(p.join("cmdline")).ok())
+        .filter(|cmdline| {
+            let args: Vec<String> = cmdline
+                .split(|&b| b == 0)
+                .map(|a| String::from_utf8_lossy(a).into_owned())
+                .collect();
+            args.iter().any(|a| *a == root)
+                && args
+                    .last()
+                    .is_some_and(|id| id.starts_with(ID_PREFIX) && running_owner(id).is_none())
+        })
+        .count()
 }
 
 /// Removes the state directories `chosen` picks that `runtime` does not list

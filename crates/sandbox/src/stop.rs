@@ -12,13 +12,20 @@ static REQUESTED: AtomicI32 = AtomicI32::new(0);
 
 const SIGNALS: [libc::c_int; 3] = [libc::SIGINT, libc::SIGTERM, libc::SIGHUP];
 
-/// Turns the first SIGINT, SIGTERM or SIGHUP into a stop request. Child
-/// processes are unaffected: an exec resets handled signals to their default.
+/// Turns the first SIGINT, SIGTERM or SIGHUP into a stop request. A signal
+/// ignored from the start stays ignored (as `nohup` and a script's `&` ask).
+/// Child processes are unaffected: an exec resets handled signals to their
+/// default.
 pub fn stop_on_signals() {
     for signal in SIGNALS {
         // SAFETY: a zeroed sigaction is valid; the handler only touches an
         // atomic and calls async-signal-safe functions.
         unsafe {
+            let mut current: libc::sigaction = std::mem::zeroed();
+            libc::sigaction(signal, std::ptr::null(), &mut current);
+            if current.sa_sigaction == libc::SIG_IGN {
+                continue;
+            }
             let mut action: libc::sigaction = std::mem::zeroed();
             action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
             action.sa_flags = libc::SA_RESTART;

@@ -37,6 +37,10 @@ use std::process::Command;
 
 pub const SUITE: &str = "pybench";
 
+/// The start of the name of a run's temporary directory, followed by the
+/// harness's PID, which tells `isobench clean` whether it is still in use.
+pub const SCRATCH_PREFIX: &str = "isobench-pybench-";
+
 /// The prefix of the lines the shim reports on standard error.
 const REPORT_TAG: &str = "isobench-pybench ";
 
@@ -200,7 +204,7 @@ impl Interpreters {
         std::fs::create_dir_all(&scratch_parent)
             .with_context(|| format!("creating {}", scratch_parent.display()))?;
         let scratch = tempfile::Builder::new()
-            .prefix("isobench-pybench-")
+            .prefix(&format!("{SCRATCH_PREFIX}{}-", std::process::id()))
             .tempdir_in(&scratch_parent)
             .context("creating a temporary directory for the run")?;
         let tmpdir = guest_parent.join(scratch.path().file_name().expect("a named directory"));

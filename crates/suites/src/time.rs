@@ -224,6 +224,11 @@ impl<'a> Config<'a> {
                 return;
             }
         };
+        // A stop that came during the batch may have killed some of its
+        // workers (Ctrl-C reaches them too): the batch is not a whole one.
+        if stop::requested() {
+            return;
+        }
         self.totals.batches += 1;
         self.totals.elapsed += batch.wall;
         let series = self.series();
@@ -235,9 +240,6 @@ impl<'a> Config<'a> {
                     d.as_nanos() as f64,
                     "ns",
                 )),
-                // Ctrl-C reaches the workers too: a start that failed in the
-                // batch a stop came during failed because of it.
-                Err(_) if stop::requested() => {}
                 Err(e) => self.failures.push(e),
             }
         }

@@ -58,3 +58,11 @@ pub fn labelled_containers() -> usize {
         .unwrap();
     String::from_utf8_lossy(&output.stdout).lines().count()
 }
+
+/// Makes the tests of one test binary that hold it take turns: tests that
+/// time runs, or count containers and processes machine-wide, would disturb
+/// each other on two cores.
+pub fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static TURN: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    TURN.lock().unwrap_or_else(|e| e.into_inner())
+}
