@@ -52,6 +52,12 @@ pub trait Sandbox: Send + Sync {
     /// [`Held::release`]; a [`Held`] dropped without release kills them.
     fn hold(&self, workers: usize) -> Result<Box<dyn Held>>;
 
+    /// How long starting one more held worker may take, on top of a minute,
+    /// before a footprint run gives up waiting for them all.
+    fn start_allowance(&self) -> Duration {
+        Duration::from_millis(20)
+    }
+
     /// Long-lived processes outside the harness that work for every start
     /// (a container daemon): their CPU time and I/O are part of the cost.
     fn daemons(&self) -> Vec<i32> {

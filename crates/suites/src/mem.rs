@@ -13,7 +13,7 @@ use isobench_report::record::values;
 use isobench_report::stats::least_squares;
 use isobench_report::table::{format_bytes, Table};
 use isobench_report::Record;
-use isobench_sandbox::{create, stop, Env, Held};
+use isobench_sandbox::{create, stop, Env, Held, Sandbox};
 use std::time::{Duration, Instant};
 
 pub struct MemOptions {
@@ -24,9 +24,9 @@ pub struct MemOptions {
 /// How often memory is sampled while workers start.
 const SAMPLE_EVERY: Duration = Duration::from_millis(5);
 
-/// How long W workers may take to become ready.
-fn ready_timeout(workers: usize) -> Duration {
-    Duration::from_secs(60) + Duration::from_millis(20) * workers as u32
+/// How long W workers of `sandbox` may take to become ready.
+fn ready_timeout(sandbox: &dyn Sandbox, workers: usize) -> Duration {
+    Duration::from_secs(60) + sandbox.start_allowance() * workers as u32
 }
 
 const METRICS: [(&str, &str); 3] = [
@@ -65,10 +65,10 @@ pub fn run(env: &Env, options: &MemOptions) -> SuiteResult {
             };
             // Ready time counts from the request, start-up included.
             let requested = Instant::now();
-            match sandbox
-                .hold(workers)
-                .and_then(|held| measure(held, &series, requested))
-            {
+            match sandbox.hold(workers).and_then(|held| {
+                let deadline = requested + ready_timeout(&*sandbox, workers);
+                measure(held, &series, requested, deadline)
+            }) {
                 Ok(records) => result.records.extend(records),
                 Err(e) => push_failure(
                     &mut result,
@@ -85,9 +85,13 @@ pub fn run(env: &Env, options: &MemOptions) -> SuiteResult {
     result
 }
 
-fn measure(mut held: Box<dyn Held>, series: &Series, started: Instant) -> Result<Vec<Record>> {
+fn measure(
+    mut held: Box<dyn Held>,
+    series: &Series,
+    started: Instant,
+    deadline: Instant,
+) -> Result<Vec<Record>> {
     let mut peak = Memory::default();
-    let deadline = started + ready_timeout(series.workers);
     // The held workers are killed when `held` is dropped on an early return.
     while !held.poll_ready()? {
         stop::check()?;
@@ -96,8 +100,8 @@ fn measure(mut held: Box<dyn Held>, series: &Series, started: Instant) -> Result
         peak.rss = peak.rss.max(now.rss);
         if Instant::now() > deadline {
             bail!(
-                "the workers were not all ready after {:?} (the held workers were killed)",
-                ready_timeout(series.workers)
+                "the workers were not all ready after {:.0} s (the held workers were killed)",
+                (deadline - started).as_secs_f64()
             );
         }
         std::thread::sleep(SAMPLE_EVERY);
