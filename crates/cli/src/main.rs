@@ -330,10 +330,7 @@ fn clean_pybench_scratch() -> isobench_sandbox::Cleaned {
     for parent in [std::env::temp_dir(), tree_tmp] {
         for entry in std::fs::read_dir(&parent).into_iter().flatten().flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let Some(owner) = name
-                .strip_prefix(SCRATCH_PREFIX)
-                .and_then(|rest| rest.split('-').next()?.parse::<u32>().ok())
-            else {
+            let Some(owner) = isobench_sandbox::owner_pid(&name, SCRATCH_PREFIX) else {
                 continue;
             };
             let path = entry.path();

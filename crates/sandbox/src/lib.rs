@@ -180,6 +180,12 @@ impl Cleaned {
     }
 }
 
+/// The PID in a name `<prefix><pid>-...`, as the tool names what it leaves
+/// on the machine (containers, state, cgroups, temporary directories).
+pub fn owner_pid(name: &str, prefix: &str) -> Option<u32> {
+    name.strip_prefix(prefix)?.split('-').next()?.parse().ok()
+}
+
 /// Whether `pid` is a running isobench (not one that has ended, nor another
 /// program that got its PID since): what it created is still in use.
 pub fn is_running_isobench(pid: u32) -> bool {

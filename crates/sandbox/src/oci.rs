@@ -312,12 +312,10 @@ fn remove_unlisted_state(runtime: &str, chosen: impl Fn(&str) -> bool) -> Result
     Ok(removed)
 }
 
-/// The PID in a name `isobench-<pid>-...` (or `...isobench-<pid>-...`),
+/// The PID in a name `isobench-<pid>-...`,
 /// when that process is a running isobench.
 fn running_owner(name: &str) -> Option<u32> {
-    let rest = &name[name.find(ID_PREFIX)? + ID_PREFIX.len()..];
-    let pid: u32 = rest.split('-').next()?.parse().ok()?;
-    crate::is_running_isobench(pid).then_some(pid)
+    crate::owner_pid(name, ID_PREFIX).filter(|&pid| crate::is_running_isobench(pid))
 }
 
 /// The paths in `dir`; none when it cannot be read.
