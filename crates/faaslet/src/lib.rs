@@ -197,7 +197,7 @@ impl Runtime {
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_default();
         let function = Function {
-            name,
+            name: name.into(),
             pre: Arc::new(pre),
             entry,
             memory_cap: self.config.memory_cap,
@@ -309,7 +309,7 @@ enum Entry {
 /// A module ready to be instantiated any number of times, from any thread.
 #[derive(Clone)]
 pub struct Function {
-    name: String,
+    name: Arc<str>,
     pre: Arc<InstancePre<GuestState>>,
     entry: Entry,
     memory_cap: u64,
@@ -374,7 +374,14 @@ impl Function {
 
     /// One Faaslet: a fresh instance on the calling thread, run to completion.
     pub fn run(&self, call: &Call) -> Result<Outcome, FaasletError> {
-        signal_stack::ensure_installed();
+        self.prepare(call)?.run()
+    }
+
+    /// The Faaslet's context (WASI and store) for `call`, to be run on
+    /// another thread. A platform's dispatcher makes it while the worker
+    /// thread starts: made on a fresh thread, it costs several times more
+    /// (the WASI context seeds a per-thread random generator from the kernel).
+    pub fn prepare(&self, call: &Call) -> Result<Prepared, FaasletError> {
         let stdout = MemoryOutputPipe::new(OUTPUT_CAPTURE_BYTES);
         let stderr = MemoryOutputPipe::new(OUTPUT_CAPTURE_BYTES);
         let mut wasi = WasiCtxBuilder::new();
@@ -408,16 +415,15 @@ impl Function {
             store.epoch_deadline_trap();
             store.set_epoch_deadline(limit.div_duration_f64(EPOCH_TICK).ceil() as u64 + 1);
         }
-        let result = self.instantiate_and_run(&mut store);
-        let exit_code = match result {
-            Ok(code) => code,
-            Err(error) => self.classify(error, store.data())?,
-        };
-        drop(store);
-        Ok(Outcome {
-            exit_code,
-            stdout: stdout.contents(),
-            stderr: stderr.contents(),
+        Ok(Prepared {
+            name: self.name.clone(),
+            pre: self.pre.clone(),
+            entry: self.entry,
+            memory_cap: self.memory_cap,
+            time_limit: self.time_limit,
+            store,
+            stdout,
+            stderr,
         })
     }
 
@@ -435,8 +441,49 @@ impl Function {
                 .expect("a Faaslet thread does not panic")
         })
     }
+}
 
-    fn instantiate_and_run(&self, store: &mut Store<GuestState>) -> wasmtime::Result<i32> {
+/// A Faaslet made and not yet run: see [`Function::prepare`].
+pub struct Prepared {
+    name: Arc<str>,
+    pre: Arc<InstancePre<GuestState>>,
+    entry: Entry,
+    memory_cap: u64,
+    time_limit: Option<Duration>,
+    store: Store<GuestState>,
+    stdout: MemoryOutputPipe,
+    stderr: MemoryOutputPipe,
+}
+
+impl Prepared {
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Instantiates the module in this context and runs it to completion on
+    /// the calling thread; the instance is released when this is dropped.
+    pub fn run(mut self) -> Result<Outcome, FaasletError> {
+        self.run_keeping_instance()
+    }
+
+    /// Runs as [`Prepared::run`] does but keeps the instance, so that the
+    /// caller can time its release (dropping `self`) apart.
+    pub fn run_keeping_instance(&mut self) -> Result<Outcome, FaasletError> {
+        signal_stack::ensure_installed();
+        let result = self.instantiate_and_run();
+        let exit_code = match result {
+            Ok(code) => code,
+            Err(error) => self.classify(error)?,
+        };
+        Ok(Outcome {
+            exit_code,
+            stdout: self.stdout.contents(),
+            stderr: self.stderr.contents(),
+        })
+    }
+
+    fn instantiate_and_run(&mut self) -> wasmtime::Result<i32> {
+        let store = &mut self.store;
         let instance = self.pre.instantiate(&mut *store)?;
         match self.entry {
             Entry::Start => {
@@ -451,7 +498,8 @@ impl Function {
     }
 
     /// Turns an error out of the guest into an exit code or a clear failure.
-    fn classify(&self, error: wasmtime::Error, state: &GuestState) -> Result<i32, FaasletError> {
+    fn classify(&self, error: wasmtime::Error) -> Result<i32, FaasletError> {
+        let state = self.store.data();
         if let Some(exit) = error.downcast_ref::<I32Exit>() {
             return Ok(exit.0);
         }

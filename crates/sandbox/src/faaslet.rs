@@ -2,9 +2,11 @@
 //! `noop.wasm` (a fresh instance of an already loaded module), runs it and
 //! drops it. Faasm's Faaslet cold start.
 
-use crate::ThreadWorker;
+use crate::{ThreadTask, ThreadWorker};
 use anyhow::Result;
-use isobench_faaslet::{Call, Function, ReleaseGate, Runtime, RuntimeConfig};
+use isobench_faaslet::{
+    Call, FaasletError, Function, Outcome, ReleaseGate, Runtime, RuntimeConfig,
+};
 use isobench_guests::{Flavour, Guests};
 use std::sync::Arc;
 
@@ -40,22 +42,29 @@ impl Faaslet {
     }
 }
 
-/// Runs one Faaslet and turns anything but exit code 0 into an error.
-fn run(function: &Function, call: &Call) -> Result<(), String> {
-    let outcome = function.run(call).map_err(|e| e.to_string())?;
+/// Turns a Faaslet's end into an error unless it exited with code 0.
+fn succeeded(name: &str, ended: Result<Outcome, FaasletError>) -> Result<(), String> {
+    let outcome = ended.map_err(|e| e.to_string())?;
     match outcome.exit_code {
         0 => Ok(()),
         code => Err(format!(
-            "{} exited with {code}: {}",
-            function.name(),
+            "{name} exited with {code}: {}",
             String::from_utf8_lossy(&outcome.stderr).trim()
         )),
     }
 }
 
 impl ThreadWorker for Faaslet {
-    fn noop(&self) -> Result<(), String> {
-        run(&self.noop, &Call::default())
+    fn noop(&self) -> Result<ThreadTask, String> {
+        let mut faaslet = self
+            .noop
+            .prepare(&Call::default())
+            .map_err(|e| e.to_string())?;
+        Ok(Box::new(move || {
+            let ended = faaslet.run_keeping_instance();
+            succeeded(faaslet.name(), ended)?;
+            Ok(Some(Box::new(faaslet)))
+        }))
     }
 
     fn hold(&self, gate: &Arc<ReleaseGate>) -> Result<(), String> {
@@ -63,7 +72,7 @@ impl ThreadWorker for Faaslet {
             gate: Some(gate.clone()),
             ..Call::default()
         };
-        run(&self.hold, &call)
+        succeeded(self.hold.name(), self.hold.run(&call))
     }
 
     /// A thread's four, wasmtime's larger signal stack and its guard, and the

@@ -30,20 +30,42 @@ impl Sandbox for OnThreads {
         let begin = Instant::now();
         let mut running = Vec::with_capacity(workers);
         for _ in 0..workers {
-            let worker = self.worker.clone();
             let requested = Instant::now();
-            // A thread's end is stamped as its last act, after the worker's
-            // instance (if any) is dropped; joining in order would otherwise
-            // charge one worker for waiting on another.
+            // What the worker needs is made here, on the dispatching thread,
+            // inside the timed region. The worker stamps its own end as soon
+            // as its function has returned (joining in order would charge
+            // one worker for waiting on another), then releases what it
+            // leaves (a Faaslet's instance) and times that apart.
+            let task = match self.worker.noop() {
+                Ok(task) => task,
+                Err(e) => {
+                    running.push((requested, Err(e)));
+                    continue;
+                }
+            };
             let handle = std::thread::Builder::new()
-                .spawn(move || (worker.noop(), Instant::now()))
+                .spawn(move || {
+                    let ended = task();
+                    let finished = Instant::now();
+                    let release = ended.map(|remains| {
+                        remains.map(|remains| {
+                            drop(remains);
+                            finished.elapsed()
+                        })
+                    });
+                    (release, finished)
+                })
                 .context("spawning a worker thread")?;
-            running.push((requested, handle));
+            running.push((requested, Ok(handle)));
         }
+        let mut teardown = Vec::new();
         let starts = running
             .into_iter()
-            .map(|(requested, handle)| match handle.join() {
-                Ok((Ok(()), finished)) => Ok(finished - requested),
+            .map(|(requested, spawned)| match spawned?.join() {
+                Ok((Ok(release), finished)) => {
+                    teardown.extend(release);
+                    Ok(finished - requested)
+                }
                 Ok((Err(e), _)) => Err(e),
                 Err(_) => Err("the worker thread panicked".to_string()),
             })
@@ -51,7 +73,7 @@ impl Sandbox for OnThreads {
         Ok(Batch {
             starts,
             wall: begin.elapsed(),
-            teardown: Vec::new(),
+            teardown,
         })
     }
 

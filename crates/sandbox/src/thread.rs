@@ -1,7 +1,7 @@
 //! `thread`: a native OS thread calling a native function. The floor for
 //! in-process isolation: no isolation at all beyond a stack of its own.
 
-use crate::ThreadWorker;
+use crate::{ThreadTask, ThreadWorker};
 use isobench_faaslet::ReleaseGate;
 use std::sync::Arc;
 
@@ -14,11 +14,11 @@ fn noop() -> i32 {
 }
 
 impl ThreadWorker for Thread {
-    fn noop(&self) -> Result<(), String> {
-        match noop() {
-            0 => Ok(()),
+    fn noop(&self) -> Result<ThreadTask, String> {
+        Ok(Box::new(|| match noop() {
+            0 => Ok(None),
             code => Err(format!("noop returned {code}")),
-        }
+        }))
     }
 
     fn hold(&self, gate: &Arc<ReleaseGate>) -> Result<(), String> {
