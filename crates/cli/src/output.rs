@@ -4,6 +4,7 @@
 use crate::args::Common;
 use anyhow::{Context, Result};
 use isobench_guests::Guests;
+use isobench_measure::MachineCpu;
 use isobench_report::export::export;
 use isobench_report::faasm;
 use isobench_report::html::Results;
@@ -22,7 +23,12 @@ pub struct Output {
     records: Vec<Record>,
     export_json: Option<PathBuf>,
     export_markdown: Option<PathBuf>,
+    /// The machine's CPU counters when the results directory was made.
+    machine_cpu_at_start: MachineCpu,
 }
+
+/// Steal time above this share of the CPU time gets a note in the summary.
+const NOISY_STEAL_PERCENT: f64 = 2.0;
 
 impl Output {
     /// Creates the results directory and proves it writable before anything runs.
@@ -65,6 +71,7 @@ impl Output {
             versions,
             settings,
             notes: Vec::new(),
+            cpu_steal_percent: None,
             failures: Vec::new(),
         };
         // Replaced when the results are written: a run killed before then
@@ -83,6 +90,7 @@ impl Output {
             records: Vec::new(),
             export_json: common.export_json.clone(),
             export_markdown: common.export_markdown.clone(),
+            machine_cpu_at_start: MachineCpu::now(),
         })
     }
 
@@ -171,9 +179,28 @@ impl Output {
         self.meta.failures.extend(result.failures.iter().cloned());
     }
 
+    /// Records how much CPU time other guests of the hypervisor took during
+    /// the run, and says so when it was enough to make the timings noisy.
+    fn note_steal(&mut self) {
+        let during = MachineCpu::now().since(self.machine_cpu_at_start);
+        let Some(share) = during.steal_share() else {
+            return;
+        };
+        let percent = (share * 1000.0).round() / 10.0;
+        self.meta.cpu_steal_percent = Some(percent);
+        if percent >= NOISY_STEAL_PERCENT {
+            self.note(format!(
+                "the hypervisor gave {percent}% of this machine's CPU time to other guests while \
+                 this run measured (steal time in /proc/stat): its timings are noisier than a \
+                 quiet machine's; compare it with runs made under similar steal"
+            ));
+        }
+    }
+
     /// Writes `meta.json` and `summary.md`; an error (exit status 1) if any
     /// configuration failed, after everything measured has been written.
-    pub fn finish(self) -> Result<()> {
+    pub fn finish(mut self) -> Result<()> {
+        self.note_steal();
         self.meta.write(&self.dir.join("meta.json"))?;
         let meta = serde_json::to_value(&self.meta)?;
         let summary = summary_header(&meta) + &self.summary + &failures_section(&meta);

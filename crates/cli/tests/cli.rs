@@ -201,6 +201,8 @@ fn time_writes_every_sample_in_the_tidy_and_faasm_formats() {
         assert!(meta.get(key).is_some(), "meta.json lacks {key}");
     }
     assert!(meta["host"]["cores"].as_u64().unwrap() >= 1);
+    let steal = meta["cpu_steal_percent"].as_f64();
+    assert!(steal.is_some_and(|p| (0.0..=100.0).contains(&p)), "{meta}");
     assert!(meta["versions"]["wasmtime"]
         .as_str()
         .unwrap()

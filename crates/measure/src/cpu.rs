@@ -64,18 +64,45 @@ pub fn process_tree_cpu(pids: &[i32]) -> CpuTime {
     total
 }
 
-/// Busy CPU time of the whole machine since boot, summed over all CPUs:
-/// everything but idle and iowait.
-pub fn system_cpu() -> Duration {
-    let Ok(stats) = KernelStats::current() else {
-        return Duration::ZERO;
-    };
-    let t = stats.total;
-    let busy = t.user
-        + t.nice
-        + t.system
-        + t.irq.unwrap_or(0)
-        + t.softirq.unwrap_or(0)
-        + t.steal.unwrap_or(0);
-    ticks_to_duration(busy)
+/// The whole machine's CPU time since boot, summed over all CPUs.
+#[derive(Debug, Default, Clone, Copy, PartialEq)]
+pub struct MachineCpu {
+    /// Time the CPUs worked: everything but idle, iowait and steal.
+    pub busy: Duration,
+    /// Time a CPU had work but the hypervisor ran something else on it
+    /// (another guest): not work of this machine's, and a sign of noise.
+    pub steal: Duration,
+    /// Everything, idle included.
+    pub total: Duration,
+}
+
+impl MachineCpu {
+    /// The counters now; all zero if `/proc/stat` cannot be read.
+    pub fn now() -> MachineCpu {
+        let Ok(stats) = KernelStats::current() else {
+            return MachineCpu::default();
+        };
+        let t = stats.total;
+        let busy = t.user + t.nice + t.system + t.irq.unwrap_or(0) + t.softirq.unwrap_or(0);
+        let steal = t.steal.unwrap_or(0);
+        let waiting = t.idle + t.iowait.unwrap_or(0);
+        MachineCpu {
+            busy: ticks_to_duration(busy),
+            steal: ticks_to_duration(steal),
+            total: ticks_to_duration(busy + steal + waiting),
+        }
+    }
+
+    pub fn since(&self, earlier: MachineCpu) -> MachineCpu {
+        MachineCpu {
+            busy: self.busy.saturating_sub(earlier.busy),
+            steal: self.steal.saturating_sub(earlier.steal),
+            total: self.total.saturating_sub(earlier.total),
+        }
+    }
+
+    /// The share of all CPU time that was stolen, if any time was counted.
+    pub fn steal_share(&self) -> Option<f64> {
+        (!self.total.is_zero()).then(|| self.steal.as_secs_f64() / self.total.as_secs_f64())
+    }
 }

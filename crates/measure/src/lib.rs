@@ -13,7 +13,7 @@ mod memory;
 mod perf;
 mod set;
 
-pub use cpu::{process_tree_cpu, system_cpu, CpuTime};
+pub use cpu::{process_tree_cpu, CpuTime, MachineCpu};
 pub use disk::{block_devices, process_io, IoBytes};
 pub use host::{host, Host};
 pub use memory::{memory_of, Memory};

@@ -1,7 +1,7 @@
 //! CPU and disk measurements checked against work of a known size.
 
 use isobench_guests::{Flavour, Guests};
-use isobench_measure::{block_devices, process_io, process_tree_cpu, system_cpu, CpuTime};
+use isobench_measure::{block_devices, process_io, process_tree_cpu, CpuTime, MachineCpu};
 use std::io::Write;
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -17,19 +17,32 @@ fn spin_for(duration: Duration) {
 }
 
 #[test]
-fn half_a_second_of_cpu_is_counted_for_the_harness_and_the_machine() {
+fn half_a_second_of_cpu_is_counted_for_the_harness_and_the_machine_and_steal_apart() {
     let cpu_before = CpuTime::harness_and_reaped_children();
-    let system_before = system_cpu();
+    let machine_before = MachineCpu::now();
+    let started = Instant::now();
     spin_for(Duration::from_millis(500));
     let cpu = CpuTime::harness_and_reaped_children()
         .since(cpu_before)
         .total();
-    let system = system_cpu() - system_before;
+    let machine = MachineCpu::now().since(machine_before);
+    let cores = std::thread::available_parallelism().unwrap().get() as u32;
     assert!(cpu >= Duration::from_millis(450), "harness CPU {cpu:?}");
+    // Busy time excludes steal: what the hypervisor took from the spinning
+    // thread is not counted as its work.
     assert!(
-        system >= Duration::from_millis(400),
-        "system CPU {system:?}"
+        machine.busy + machine.steal >= Duration::from_millis(400),
+        "{machine:?}"
     );
+    // Every CPU's time is counted, whatever it did (in 10 ms ticks, read at two moments).
+    let wall = started.elapsed() * cores;
+    let slack = Duration::from_millis(50) * cores;
+    assert!(
+        machine.total + slack >= wall && machine.total <= wall + slack,
+        "{machine:?} over {wall:?} of CPU time"
+    );
+    let share = machine.steal_share().unwrap();
+    assert!((0.0..=1.0).contains(&share), "{machine:?}");
 }
 
 #[test]

@@ -21,6 +21,10 @@ pub struct Meta {
     pub settings: BTreeMap<String, serde_json::Value>,
     /// Things a reader must know, such as metrics that could not be measured.
     pub notes: Vec<String>,
+    /// The share of the machine's CPU time, in percent, that the hypervisor
+    /// gave to other guests while the run measured (steal time): how noisy
+    /// the machine was. `None` where the kernel does not count it.
+    pub cpu_steal_percent: Option<f64>,
     /// Configurations that failed, each with its reason; everything else that
     /// was measured is in the CSVs.
     pub failures: Vec<String>,

@@ -15,8 +15,8 @@
 
 use crate::{note_if_stopped, progress, Series, SuiteResult};
 use isobench_measure::{
-    block_devices, process_io, process_tree_cpu, system_cpu, CpuTime, HardwareCounters,
-    HardwareCounts, IoBytes,
+    block_devices, process_io, process_tree_cpu, CpuTime, HardwareCounters, HardwareCounts,
+    IoBytes, MachineCpu,
 };
 use isobench_report::faasm::{faasm_runtime_name, TimeRow};
 use isobench_report::record::values;
@@ -142,7 +142,7 @@ impl Reading {
                 user: own.user + daemon.user,
                 system: own.system + daemon.system,
             },
-            system_cpu: system_cpu(),
+            system_cpu: MachineCpu::now().busy,
             io: process_io(&processes),
             block: block_devices(),
             counts: counters.as_mut().and_then(|c| c.read().ok()),
@@ -444,7 +444,8 @@ fn resource_table(records: &[Record], runtimes: &[&str], workers: &[usize]) -> S
     }
     format!(
         "### CPU and disk per cold start\n\nTotals over all iterations divided by the number of \
-         starts. System CPU is all busy CPU time on the machine (`/proc/stat`, 10 ms ticks).\n\n{}\n",
+         starts. System CPU is all the CPU time the machine worked (`/proc/stat`, 10 ms \
+         ticks; time the hypervisor gave to other guests, steal, left out).\n\n{}\n",
         table.to_markdown()
     )
 }
