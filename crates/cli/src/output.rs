@@ -8,7 +8,7 @@ use isobench_measure::MachineCpu;
 use isobench_report::export::export;
 use isobench_report::faasm;
 use isobench_report::html::Results;
-use isobench_report::meta::{failures_section, summary_header, Meta};
+use isobench_report::meta::{failures_section, summary_header, Meta, NOISY_STEAL_PERCENT};
 use isobench_report::{write_tidy_csv, Record};
 use isobench_suites::{mem, polybench, pybench, time, SuiteResult};
 use std::collections::BTreeMap;
@@ -26,9 +26,6 @@ pub struct Output {
     /// The machine's CPU counters when the results directory was made.
     machine_cpu_at_start: MachineCpu,
 }
-
-/// Steal time above this share of the CPU time gets a note in the summary.
-const NOISY_STEAL_PERCENT: f64 = 2.0;
 
 impl Output {
     /// Creates the results directory and proves it writable before anything runs.

@@ -106,8 +106,22 @@ pub fn differences(old: &serde_json::Value, new: &serde_json::Value) -> Vec<Stri
             }
         }
     }
+    let steal = |meta: &serde_json::Value| meta["cpu_steal_percent"].as_f64();
+    if let (Some(before), Some(after)) = (steal(old), steal(new)) {
+        if before.max(after) >= NOISY_STEAL_PERCENT && (after - before).abs() >= 1.0 {
+            lines.push(format!(
+                "cpu_steal_percent: {before} → {after} (CPU time the hypervisor gave to other \
+                 guests: the {} run's machine was noisier)",
+                if after > before { "new" } else { "old" }
+            ));
+        }
+    }
     lines
 }
+
+/// Steal time from this share of the CPU time on (in percent) makes a run's
+/// timings noticeably noisier: the summary says so, and so does `compare`.
+pub const NOISY_STEAL_PERCENT: f64 = 2.0;
 
 #[cfg(test)]
 mod tests {
@@ -131,5 +145,21 @@ mod tests {
             vec![r#"settings.polybench_dataset: "mini" → "small""#.to_string()]
         );
         assert!(differences(&old, &old).is_empty());
+    }
+
+    #[test]
+    fn a_noisier_machine_is_named_and_a_quiet_pair_is_not() {
+        let run = |steal: f64| json!({ "cpu_steal_percent": steal });
+        assert_eq!(
+            differences(&run(0.3), &run(9.1)),
+            vec![
+                "cpu_steal_percent: 0.3 → 9.1 (CPU time the hypervisor gave to other guests: \
+                  the new run's machine was noisier)"
+                    .to_string()
+            ]
+        );
+        assert!(differences(&run(0.3), &run(1.2)).is_empty());
+        assert!(differences(&run(5.0), &run(5.5)).is_empty());
+        assert!(differences(&json!({}), &run(9.1)).is_empty());
     }
 }
