@@ -10,6 +10,7 @@
 use crate::process::{native_guest, Guest, Process};
 use crate::{Cleaned, Env};
 use anyhow::{bail, Context, Result};
+use isobench_report::table::count_of;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -181,7 +182,7 @@ pub fn clean(runtime: &str) -> Result<Cleaned> {
         cleaned.failed.push(format!(
             "{} of ended runs still finishing their containers: run `isobench clean` again in \
              a few seconds",
-            count_of(finishing, &format!("{runtime} process"))
+            count_of(finishing as u64, &format!("{runtime} process"))
         ));
         return Ok(cleaned);
     }
@@ -242,23 +243,19 @@ pub fn clean_cgroups() -> Cleaned {
     if removed > 0 {
         cleaned
             .removed
-            .push(count_of(removed, "cgroup") + " of ended runs' containers");
+            .push(count_of(removed as u64, "cgroup") + " of ended runs' containers");
     }
     if busy > 0 {
         cleaned.failed.push(format!(
             "{} still hold processes (containers of an ended run, exiting): run `isobench \
              clean` again in a few seconds",
-            count_of(busy, "cgroup")
+            count_of(busy as u64, "cgroup")
         ));
     }
     cleaned
 }
 
 /// "1 cgroup", "2 cgroups".
-fn count_of(n: usize, noun: &str) -> String {
-    format!("{n} {noun}{}", if n == 1 { "" } else { "s" })
-}
-
 /// The cgroups of the tool's containers, at any depth of every hierarchy
 /// (cgroup v2 at the top of `/sys/fs/cgroup`, v1 one level down; runc puts
 /// some under the caller's own cgroup).
