@@ -97,7 +97,7 @@ fn run(cli: Cli) -> Result<()> {
                 args: args.args,
                 env: args.env,
                 preopen: args.preopen,
-                gate: None,
+                ..Default::default()
             };
             compute::wasm_run_child(&args.faaslet.config(), &args.wasm, &call)
         }

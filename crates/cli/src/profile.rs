@@ -196,7 +196,7 @@ pub fn target(args: ProfileTargetArgs) -> Result<()> {
                 args: args.args,
                 env: args.env,
                 preopen: args.preopen,
-                gate: None,
+                ..Call::default()
             },
         },
         (None, Some(program)) => Target::Native {

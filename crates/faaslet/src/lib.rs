@@ -37,7 +37,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use wasmtime::{
     Config, Engine, InstanceAllocationStrategy, InstancePre, Linker, PoolingAllocationConfig,
-    ResourceLimiter, Store, Trap,
+    ResourceLimiter, Store, Trap, UpdateDeadline,
 };
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
@@ -328,6 +328,9 @@ pub struct Call {
     pub preopen: Option<PathBuf>,
     /// Standard input that blocks at this gate; with none, standard input is empty.
     pub gate: Option<Arc<ReleaseGate>>,
+    /// Asked at every epoch tick; once it says yes, the guest is stopped
+    /// ([`FaasletError::Stopped`]). Only code with epoch checks can be stopped.
+    pub stop_when: Option<fn() -> bool>,
 }
 
 #[derive(Debug)]
@@ -339,8 +342,15 @@ pub struct Outcome {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum FaasletError {
-    TimeLimit { limit: Duration },
-    MemoryCap { cap: u64, requested: u64 },
+    TimeLimit {
+        limit: Duration,
+    },
+    /// The call's `stop_when` asked for it.
+    Stopped,
+    MemoryCap {
+        cap: u64,
+        requested: u64,
+    },
     Trap(String),
     Setup(String),
 }
@@ -359,6 +369,7 @@ impl std::fmt::Display for FaasletError {
                 "stopped by the memory cap of {cap} bytes: the guest tried to grow its \
                  linear memory to {requested} bytes (raise --memory-cap-mib if it needs more)"
             ),
+            FaasletError::Stopped => write!(f, "stopped before it finished, as asked"),
             FaasletError::Trap(message) => write!(f, "the guest trapped: {message}"),
             FaasletError::Setup(message) => write!(f, "could not start the Faaslet: {message}"),
         }
@@ -412,8 +423,29 @@ impl Function {
         let mut store = Store::new(self.pre.module().engine(), state);
         store.limiter(|s| &mut s.limiter);
         if let Some(limit) = self.time_limit {
-            store.epoch_deadline_trap();
-            store.set_epoch_deadline(limit.div_duration_f64(EPOCH_TICK).ceil() as u64 + 1);
+            let ticks = limit.div_duration_f64(EPOCH_TICK).ceil() as u64 + 1;
+            match call.stop_when {
+                None => {
+                    store.epoch_deadline_trap();
+                    store.set_epoch_deadline(ticks);
+                }
+                // Woken at every tick to ask, counting the ticks towards the
+                // time limit.
+                Some(stop_when) => {
+                    let mut ticks_left = ticks;
+                    store.epoch_deadline_callback(move |_| {
+                        if stop_when() {
+                            return Err(wasmtime::Error::new(StoppedByCaller));
+                        }
+                        ticks_left = ticks_left.saturating_sub(1);
+                        Ok(match ticks_left {
+                            0 => UpdateDeadline::Interrupt,
+                            _ => UpdateDeadline::Continue(1),
+                        })
+                    });
+                    store.set_epoch_deadline(1);
+                }
+            }
         }
         Ok(Prepared {
             name: self.name.clone(),
@@ -503,6 +535,9 @@ impl Prepared {
         if let Some(exit) = error.downcast_ref::<I32Exit>() {
             return Ok(exit.0);
         }
+        if error.downcast_ref::<StoppedByCaller>().is_some() {
+            return Err(FaasletError::Stopped);
+        }
         if let Some(requested) = state.limiter.refused {
             return Err(FaasletError::MemoryCap {
                 cap: self.memory_cap,
@@ -517,6 +552,18 @@ impl Prepared {
         Err(FaasletError::Trap(format!("{error:?}")))
     }
 }
+
+/// The error a guest is stopped with when its call's `stop_when` says so.
+#[derive(Debug)]
+struct StoppedByCaller;
+
+impl std::fmt::Display for StoppedByCaller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("stopped by the caller")
+    }
+}
+
+impl std::error::Error for StoppedByCaller {}
 
 /// Per-instance host state.
 pub(crate) struct GuestState {

@@ -151,6 +151,51 @@ fn limits_stop_bad_guests_and_the_next_faaslet_runs_fine() {
     assert_eq!(noop.run(&Call::default()).unwrap().exit_code, 0);
 }
 
+/// Set by the test below; read by its guest's `stop_when` at every tick.
+static STOP_SPINNING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+#[test]
+fn a_stop_request_ends_a_spinning_guest_within_ticks_and_a_limit_still_applies() {
+    let cache = tempfile::tempdir().unwrap();
+    let rt = runtime(&cache, 64 << 20, Duration::from_secs(60));
+    let (spin, _) = rt.load_command(&wasm("test/spin")).unwrap();
+    let stoppable = Call {
+        stop_when: Some(|| STOP_SPINNING.load(std::sync::atomic::Ordering::SeqCst)),
+        ..Call::default()
+    };
+    let started = std::time::Instant::now();
+    let stopped = std::thread::scope(|scope| {
+        let running = scope.spawn(|| spin.run(&stoppable));
+        std::thread::sleep(Duration::from_millis(300));
+        STOP_SPINNING.store(true, std::sync::atomic::Ordering::SeqCst);
+        running.join().unwrap()
+    });
+    let error = stopped.unwrap_err();
+    assert_eq!(error, FaasletError::Stopped, "{error}");
+    // Asked at 0.3 s, with ticks every 10 ms: far from the 60 s limit.
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "{:?}",
+        started.elapsed()
+    );
+
+    // A stop_when that never says yes leaves the time limit in force.
+    let rt = runtime(&cache, 64 << 20, Duration::from_millis(300));
+    let (spin, _) = rt.load_command(&wasm("test/spin")).unwrap();
+    let never = Call {
+        stop_when: Some(|| false),
+        ..Call::default()
+    };
+    let started = std::time::Instant::now();
+    let error = spin.run(&never).unwrap_err();
+    assert!(matches!(error, FaasletError::TimeLimit { .. }), "{error}");
+    assert!(
+        started.elapsed() >= Duration::from_millis(300),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
 fn released_gate() -> std::sync::Arc<ReleaseGate> {
     let gate = ReleaseGate::new();
     gate.release();

@@ -150,7 +150,14 @@ pub fn rounds<S: Copy>(sides: &[(S, usize)]) -> impl Iterator<Item = (usize, S)>
 /// One Faaslet on a fresh thread, timed from instantiation to exit. A
 /// non-zero exit is an error carrying the guest's standard error.
 pub fn run_on_thread(function: &Function, call: &Call) -> Result<Finished> {
-    let (outcome, elapsed) = function.run_on_new_thread(call);
+    // A stop request ends a guest with epoch checks within a tick.
+    let call = Call {
+        stop_when: Some(stop::requested),
+        ..call.clone()
+    };
+    let (outcome, elapsed) = function.run_on_new_thread(&call);
+    // A run the stop ended failed because of the stop.
+    stop::check()?;
     let outcome = outcome.context("the wasm run failed")?;
     let finished = Finished {
         stdout: String::from_utf8_lossy(&outcome.stdout).into_owned(),

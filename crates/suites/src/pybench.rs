@@ -222,7 +222,7 @@ impl Interpreters {
                     args: args.to_vec(),
                     env,
                     preopen: Some(self.python.tree()),
-                    gate: None,
+                    ..Call::default()
                 };
                 run_unchecked_wasm(
                     &self.host_exe,
