@@ -37,7 +37,7 @@ use std::sync::Arc;
 use std::time::Duration;
 use wasmtime::{
     Config, Engine, InstanceAllocationStrategy, InstancePre, Linker, PoolingAllocationConfig,
-    ResourceLimiter, Store, Trap, UpdateDeadline,
+    ResourceLimiter, Store, Trap, TypedFunc, UpdateDeadline,
 };
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
@@ -388,10 +388,13 @@ impl Function {
         self.prepare(call)?.run()
     }
 
-    /// The Faaslet's context (WASI and store) for `call`, to be run on
-    /// another thread. A platform's dispatcher makes it while the worker
-    /// thread starts: made on a fresh thread, it costs several times more
-    /// (the WASI context seeds a per-thread random generator from the kernel).
+    /// The Faaslet for `call`, made and instantiated on the calling thread,
+    /// ready to be run on another: a platform's dispatcher makes it while
+    /// the kernel starts the worker thread. Made on a fresh thread, the same
+    /// work costs several times more (a per-thread random generator seeded
+    /// from the kernel for the WASI context, an empty allocator cache). A
+    /// module's start function, if it has one, runs here; WASI commands and
+    /// reactors have none. Errors are reported by [`Prepared::run`].
     pub fn prepare(&self, call: &Call) -> Result<Prepared, FaasletError> {
         let stdout = MemoryOutputPipe::new(OUTPUT_CAPTURE_BYTES);
         let stderr = MemoryOutputPipe::new(OUTPUT_CAPTURE_BYTES);
@@ -447,13 +450,13 @@ impl Function {
                 }
             }
         }
+        let entry = instantiate(&self.pre, self.entry, &mut store);
         Ok(Prepared {
             name: self.name.clone(),
-            pre: self.pre.clone(),
-            entry: self.entry,
             memory_cap: self.memory_cap,
             time_limit: self.time_limit,
             store,
+            entry,
             stdout,
             stderr,
         })
@@ -478,79 +481,112 @@ impl Function {
 /// A Faaslet made and not yet run: see [`Function::prepare`].
 pub struct Prepared {
     name: Arc<str>,
-    pre: Arc<InstancePre<GuestState>>,
-    entry: Entry,
     memory_cap: u64,
     time_limit: Option<Duration>,
     store: Store<GuestState>,
+    /// The instance's entry point, or why there is no instance.
+    entry: wasmtime::Result<EntryPoint>,
     stdout: MemoryOutputPipe,
     stderr: MemoryOutputPipe,
 }
 
-impl Prepared {
+/// The export a call runs.
+enum EntryPoint {
+    Start(TypedFunc<(), ()>),
+    Snapshot(TypedFunc<(), i32>),
+}
+
+/// A fresh instance of `pre` in `store`, and its entry point.
+fn instantiate(
+    pre: &InstancePre<GuestState>,
+    entry: Entry,
+    store: &mut Store<GuestState>,
+) -> wasmtime::Result<EntryPoint> {
+    let instance = pre.instantiate(&mut *store)?;
+    Ok(match entry {
+        Entry::Start => EntryPoint::Start(instance.get_typed_func(&mut *store, "_start")?),
+        Entry::Snapshot => EntryPoint::Snapshot(instance.get_typed_func(&mut *store, RUN_EXPORT)?),
+    })
+}
+
+/// A Faaslet's instance after its run; dropping it releases the instance
+/// (its memory slot goes back to the pool).
+pub struct Spent {
+    name: Arc<str>,
+    _store: Store<GuestState>,
+}
+
+impl Spent {
+    /// The function whose instance this is.
     pub fn name(&self) -> &str {
         &self.name
     }
+}
 
-    /// Instantiates the module in this context and runs it to completion on
-    /// the calling thread; the instance is released when this is dropped.
-    pub fn run(mut self) -> Result<Outcome, FaasletError> {
-        self.run_keeping_instance()
+impl Prepared {
+    /// Runs the guest to completion on the calling thread, then releases
+    /// its instance.
+    pub fn run(self) -> Result<Outcome, FaasletError> {
+        self.run_keeping_instance().0
     }
 
-    /// Runs as [`Prepared::run`] does but keeps the instance, so that the
-    /// caller can time its release (dropping `self`) apart.
-    pub fn run_keeping_instance(&mut self) -> Result<Outcome, FaasletError> {
+    /// Runs as [`Prepared::run`] does but hands back the instance, so that
+    /// the caller can time its release (dropping it) apart.
+    pub fn run_keeping_instance(self) -> (Result<Outcome, FaasletError>, Spent) {
         signal_stack::ensure_installed();
-        let result = self.instantiate_and_run();
-        let exit_code = match result {
-            Ok(code) => code,
-            Err(error) => self.classify(error)?,
-        };
-        Ok(Outcome {
-            exit_code,
-            stdout: self.stdout.contents(),
-            stderr: self.stderr.contents(),
-        })
-    }
-
-    fn instantiate_and_run(&mut self) -> wasmtime::Result<i32> {
-        let store = &mut self.store;
-        let instance = self.pre.instantiate(&mut *store)?;
-        match self.entry {
-            Entry::Start => {
-                let start = instance.get_typed_func::<(), ()>(&mut *store, "_start")?;
-                start.call(&mut *store, ()).map(|()| 0)
-            }
-            Entry::Snapshot => {
-                let run = instance.get_typed_func::<(), i32>(&mut *store, RUN_EXPORT)?;
-                run.call(&mut *store, ())
-            }
-        }
-    }
-
-    /// Turns an error out of the guest into an exit code or a clear failure.
-    fn classify(&self, error: wasmtime::Error) -> Result<i32, FaasletError> {
-        let state = self.store.data();
-        if let Some(exit) = error.downcast_ref::<I32Exit>() {
-            return Ok(exit.0);
-        }
-        if error.downcast_ref::<StoppedByCaller>().is_some() {
-            return Err(FaasletError::Stopped);
-        }
-        if let Some(requested) = state.limiter.refused {
-            return Err(FaasletError::MemoryCap {
-                cap: self.memory_cap,
-                requested,
+        let Prepared {
+            name,
+            memory_cap,
+            time_limit,
+            mut store,
+            entry,
+            stdout,
+            stderr,
+        } = self;
+        let result = entry.and_then(|entry| match entry {
+            EntryPoint::Start(start) => start.call(&mut store, ()).map(|()| 0),
+            EntryPoint::Snapshot(run) => run.call(&mut store, ()),
+        });
+        let outcome = result
+            .or_else(|error| classify(error, store.data(), memory_cap, time_limit))
+            .map(|exit_code| Outcome {
+                exit_code,
+                stdout: stdout.contents(),
+                stderr: stderr.contents(),
             });
-        }
-        if let (Some(Trap::Interrupt), Some(limit)) =
-            (error.downcast_ref::<Trap>(), self.time_limit)
-        {
-            return Err(FaasletError::TimeLimit { limit });
-        }
-        Err(FaasletError::Trap(format!("{error:?}")))
+        (
+            outcome,
+            Spent {
+                name,
+                _store: store,
+            },
+        )
     }
+}
+
+/// Turns an error out of the guest into an exit code or a clear failure.
+fn classify(
+    error: wasmtime::Error,
+    state: &GuestState,
+    memory_cap: u64,
+    time_limit: Option<Duration>,
+) -> Result<i32, FaasletError> {
+    if let Some(exit) = error.downcast_ref::<I32Exit>() {
+        return Ok(exit.0);
+    }
+    if error.downcast_ref::<StoppedByCaller>().is_some() {
+        return Err(FaasletError::Stopped);
+    }
+    if let Some(requested) = state.limiter.refused {
+        return Err(FaasletError::MemoryCap {
+            cap: memory_cap,
+            requested,
+        });
+    }
+    if let (Some(Trap::Interrupt), Some(limit)) = (error.downcast_ref::<Trap>(), time_limit) {
+        return Err(FaasletError::TimeLimit { limit });
+    }
+    Err(FaasletError::Trap(format!("{error:?}")))
 }
 
 /// The error a guest is stopped with when its call's `stop_when` says so.

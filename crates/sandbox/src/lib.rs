@@ -102,6 +102,11 @@ pub trait ThreadWorker: Send + Sync + 'static {
     /// Makes, on the dispatching thread, what a call of the `noop` guest
     /// needs, and returns the part that runs on the worker thread.
     fn noop(&self) -> Result<ThreadTask, String>;
+    /// Whether making the `noop` task is work enough to do while the kernel
+    /// starts the worker's thread, rather than before spawning it.
+    fn overlaps_thread_start(&self) -> bool {
+        false
+    }
     /// Runs the `hold` guest on the calling thread until `gate` is released.
     fn hold(&self, gate: &Arc<ReleaseGate>) -> Result<(), String>;
 

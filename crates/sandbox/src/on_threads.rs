@@ -2,12 +2,12 @@
 //! process, and footprint measured in a dedicated host process (a child of
 //! the harness) so that the harness's own memory is never counted.
 
-use crate::{host, Batch, Env, Held, Sandbox, ThreadWorker};
+use crate::{host, Batch, Env, Held, Sandbox, ThreadTask, ThreadWorker};
 use anyhow::{Context, Result};
 use isobench_faaslet::ReleaseGate;
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 pub struct OnThreads {
     name: &'static str,
@@ -31,37 +31,30 @@ impl Sandbox for OnThreads {
         let mut running = Vec::with_capacity(workers);
         for _ in 0..workers {
             let requested = Instant::now();
-            // What the worker needs is made here, on the dispatching thread,
-            // inside the timed region. The worker stamps its own end as soon
-            // as its function has returned (joining in order would charge
-            // one worker for waiting on another), then releases what it
-            // leaves (a Faaslet's instance) and times that apart.
-            let task = match self.worker.noop() {
-                Ok(task) => task,
-                Err(e) => {
-                    running.push((requested, Err(e)));
-                    continue;
-                }
+            // What the worker runs is made here, on the dispatching thread,
+            // inside the timed region: before the spawn when that is
+            // trivial, otherwise while the kernel starts the thread (on this
+            // kind of VM a new thread runs some 20 µs after `spawn` returns)
+            // and then handed over.
+            let handle = if self.worker.overlaps_thread_start() {
+                let (hand_over, task) = std::sync::mpsc::sync_channel(1);
+                let handle = spawn_worker(move || {
+                    task.recv()
+                        .unwrap_or_else(|_| Err("the dispatcher gave no work".into()))
+                })?;
+                // The worker waits for this, so it is there to receive it.
+                hand_over.send(self.worker.noop()).ok();
+                handle
+            } else {
+                let task = self.worker.noop();
+                spawn_worker(move || task)?
             };
-            let handle = std::thread::Builder::new()
-                .spawn(move || {
-                    let ended = task();
-                    let finished = Instant::now();
-                    let release = ended.map(|remains| {
-                        remains.map(|remains| {
-                            drop(remains);
-                            finished.elapsed()
-                        })
-                    });
-                    (release, finished)
-                })
-                .context("spawning a worker thread")?;
-            running.push((requested, Ok(handle)));
+            running.push((requested, handle));
         }
         let mut teardown = Vec::new();
         let starts = running
             .into_iter()
-            .map(|(requested, spawned)| match spawned?.join() {
+            .map(|(requested, handle)| match handle.join() {
                 Ok((Ok(release), finished)) => {
                     teardown.extend(release);
                     Ok(finished - requested)
@@ -82,6 +75,32 @@ impl Sandbox for OnThreads {
             &self.env, self.name, workers,
         )?))
     }
+}
+
+/// What a worker thread hands back: how long releasing what it left took
+/// (if it left anything), or why it failed; and when its function returned.
+type WorkerEnd = (Result<Option<Duration>, String>, Instant);
+
+/// A worker thread that runs the task `get_task` gives it. It stamps its own
+/// end as soon as the task's function has returned (joining in order would
+/// charge one worker for waiting on another), then releases what the task
+/// left (a Faaslet's instance) and times that apart.
+fn spawn_worker(
+    get_task: impl FnOnce() -> Result<ThreadTask, String> + Send + 'static,
+) -> Result<JoinHandle<WorkerEnd>> {
+    std::thread::Builder::new()
+        .spawn(move || {
+            let ended = get_task().and_then(|task| task());
+            let finished = Instant::now();
+            let release = ended.map(|remains| {
+                remains.map(|remains| {
+                    drop(remains);
+                    finished.elapsed()
+                })
+            });
+            (release, finished)
+        })
+        .context("spawning a worker thread")
 }
 
 /// Worker threads of this process waiting at one gate.
