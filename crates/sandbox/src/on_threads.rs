@@ -33,9 +33,11 @@ impl Sandbox for OnThreads {
             let requested = Instant::now();
             // What the worker runs is made here, on the dispatching thread,
             // inside the timed region: before the spawn when that is
-            // trivial, otherwise while the kernel starts the thread (on this
-            // kind of VM a new thread runs some 20 µs after `spawn` returns)
-            // and then handed over.
+            // trivial, otherwise after it and then handed over. A new thread
+            // runs 10-20 µs after `spawn` returns; when the kernel puts it on
+            // another CPU (about half the time on 2 cores), the making
+            // overlaps that wait; on this CPU, the thread runs once the
+            // dispatcher waits for it.
             let handle = if self.worker.overlaps_thread_start() {
                 let (hand_over, task) = std::sync::mpsc::sync_channel(1);
                 let handle = spawn_worker(move || {
