@@ -54,6 +54,8 @@ pub fn run(args: CompareArgs) -> Result<()> {
             let format = |value: f64| match change.id.unit.as_str() {
                 "ns" => format_ns(value),
                 "bytes" => format_bytes(value),
+                // Counts are named in the plural; one of them is not.
+                "processes" if value == 1.0 => "1 process".into(),
                 unit => format!("{value} {unit}"),
             };
             let percent = |ratio: f64| (ratio - 1.0) * 100.0;
