@@ -103,9 +103,8 @@ fn two_runs_of_the_same_binary_show_no_significant_change() {
     assert!(output.status.success(), "{}", text(&output));
     let listing = text(&output);
     let rows: Vec<&str> = listing.lines().filter(|l| l.starts_with("time ")).collect();
-    // Three runtimes, each with cold_start_ns and batch_wall_ns, and the
-    // Faaslet's release, remove_ns.
-    assert_eq!(rows.len(), 7, "{listing}");
+    // Three runtimes, each with cold_start_ns and batch_wall_ns.
+    assert_eq!(rows.len(), 6, "{listing}");
     for row in rows {
         assert!(
             row.ends_with("no significant change") || row.ends_with("too noisy to tell"),

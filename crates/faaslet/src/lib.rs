@@ -452,7 +452,6 @@ impl Function {
         }
         let entry = instantiate(&self.pre, self.entry, &mut store);
         Ok(Prepared {
-            name: self.name.clone(),
             memory_cap: self.memory_cap,
             time_limit: self.time_limit,
             store,
@@ -480,7 +479,6 @@ impl Function {
 
 /// A Faaslet made and not yet run: see [`Function::prepare`].
 pub struct Prepared {
-    name: Arc<str>,
     memory_cap: u64,
     time_limit: Option<Duration>,
     store: Store<GuestState>,
@@ -509,33 +507,12 @@ fn instantiate(
     })
 }
 
-/// A Faaslet's instance after its run; dropping it releases the instance
-/// (its memory slot goes back to the pool).
-pub struct Spent {
-    name: Arc<str>,
-    _store: Store<GuestState>,
-}
-
-impl Spent {
-    /// The function whose instance this is.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-}
-
 impl Prepared {
     /// Runs the guest to completion on the calling thread, then releases
     /// its instance.
     pub fn run(self) -> Result<Outcome, FaasletError> {
-        self.run_keeping_instance().0
-    }
-
-    /// Runs as [`Prepared::run`] does but hands back the instance, so that
-    /// the caller can time its release (dropping it) apart.
-    pub fn run_keeping_instance(self) -> (Result<Outcome, FaasletError>, Spent) {
         signal_stack::ensure_installed();
         let Prepared {
-            name,
             memory_cap,
             time_limit,
             mut store,
@@ -554,13 +531,8 @@ impl Prepared {
                 stdout: stdout.contents(),
                 stderr: stderr.contents(),
             });
-        (
-            outcome,
-            Spent {
-                name,
-                _store: store,
-            },
-        )
+        drop(store);
+        outcome
     }
 }
 

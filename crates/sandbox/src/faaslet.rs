@@ -60,11 +60,8 @@ impl ThreadWorker for Faaslet {
             .noop
             .prepare(&Call::default())
             .map_err(|e| e.to_string())?;
-        Ok(Box::new(move || {
-            let (ended, spent) = faaslet.run_keeping_instance();
-            succeeded(spent.name(), ended)?;
-            Ok(Some(Box::new(spent)))
-        }))
+        let function = self.noop.clone();
+        Ok(Box::new(move || succeeded(function.name(), faaslet.run())))
     }
 
     /// Making and instantiating a Faaslet takes a few microseconds.

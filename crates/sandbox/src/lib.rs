@@ -72,9 +72,8 @@ pub struct Batch {
     pub starts: Vec<Result<Duration, String>>,
     /// From the first start request until every worker had exited.
     pub wall: Duration,
-    /// Per worker, the time to remove what it left behind after its function
-    /// returned (a Docker container, a Faaslet's instance); empty where
-    /// nothing needs removing.
+    /// Per worker, the time to remove what it left behind after it exited
+    /// (a Docker container); empty where nothing needs removing.
     pub teardown: Vec<Duration>,
 }
 
@@ -88,16 +87,10 @@ pub trait Held {
     fn release(self: Box<Self>) -> Result<()>;
 }
 
+/// What a fresh worker thread runs: one call, to completion and clean-up.
+pub type ThreadTask = Box<dyn FnOnce() -> Result<(), String> + Send>;
+
 /// The body of one worker of a runtime whose workers are threads.
-/// What a fresh worker thread runs. It returns what the worker leaves
-/// behind (a Faaslet's instance), which is released after the start's end is
-/// stamped and timed apart, as a container's removal is.
-pub type ThreadTask = Box<dyn FnOnce() -> Result<Remains, String> + Send>;
-
-/// What a worker leaves behind when its function has returned; dropping it
-/// releases it.
-pub type Remains = Option<Box<dyn Send>>;
-
 pub trait ThreadWorker: Send + Sync + 'static {
     /// Makes, on the dispatching thread, what a call of the `noop` guest
     /// needs, and returns the part that runs on the worker thread.

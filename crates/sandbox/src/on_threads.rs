@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use isobench_faaslet::ReleaseGate;
 use std::sync::Arc;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 pub struct OnThreads {
     name: &'static str,
@@ -53,14 +53,10 @@ impl Sandbox for OnThreads {
             };
             running.push((requested, handle));
         }
-        let mut teardown = Vec::new();
         let starts = running
             .into_iter()
             .map(|(requested, handle)| match handle.join() {
-                Ok((Ok(release), finished)) => {
-                    teardown.extend(release);
-                    Ok(finished - requested)
-                }
+                Ok((Ok(()), finished)) => Ok(finished - requested),
                 Ok((Err(e), _)) => Err(e),
                 Err(_) => Err("the worker thread panicked".to_string()),
             })
@@ -68,7 +64,7 @@ impl Sandbox for OnThreads {
         Ok(Batch {
             starts,
             wall: begin.elapsed(),
-            teardown,
+            teardown: Vec::new(),
         })
     }
 
@@ -79,29 +75,14 @@ impl Sandbox for OnThreads {
     }
 }
 
-/// What a worker thread hands back: how long releasing what it left took
-/// (if it left anything), or why it failed; and when its function returned.
-type WorkerEnd = (Result<Option<Duration>, String>, Instant);
-
-/// A worker thread that runs the task `get_task` gives it. It stamps its own
-/// end as soon as the task's function has returned (joining in order would
-/// charge one worker for waiting on another), then releases what the task
-/// left (a Faaslet's instance) and times that apart.
+/// A worker thread that runs the task `get_task` gives it, and stamps its
+/// own end as its last act (joining in order would charge one worker for
+/// waiting on another).
 fn spawn_worker(
     get_task: impl FnOnce() -> Result<ThreadTask, String> + Send + 'static,
-) -> Result<JoinHandle<WorkerEnd>> {
+) -> Result<JoinHandle<(Result<(), String>, Instant)>> {
     std::thread::Builder::new()
-        .spawn(move || {
-            let ended = get_task().and_then(|task| task());
-            let finished = Instant::now();
-            let release = ended.map(|remains| {
-                remains.map(|remains| {
-                    drop(remains);
-                    finished.elapsed()
-                })
-            });
-            (release, finished)
-        })
+        .spawn(move || (get_task().and_then(|task| task()), Instant::now()))
         .context("spawning a worker thread")
 }
 

@@ -16,7 +16,7 @@ fn noop() -> i32 {
 impl ThreadWorker for Thread {
     fn noop(&self) -> Result<ThreadTask, String> {
         Ok(Box::new(|| match noop() {
-            0 => Ok(None),
+            0 => Ok(()),
             code => Err(format!("noop returned {code}")),
         }))
     }

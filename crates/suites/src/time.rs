@@ -9,9 +9,8 @@
 //! CPU time and I/O are the harness's, its reaped children's and the
 //! sandbox's daemons' (`dockerd` and `containerd` for Docker), plus the whole
 //! machine's busy time, which catches short-lived helpers such as the shims.
-//! A start ends when the worker's function has returned. Removing what the
-//! worker leaves behind (a Docker container, a Faaslet's instance) is timed
-//! apart, as `remove_ns`, neither hidden in the cold start nor left out.
+//! Removing what a worker leaves behind (a Docker container) is timed apart,
+//! as `remove_ns`, not hidden in the cold start.
 
 use crate::{note_if_stopped, progress, Series, SuiteResult};
 use isobench_measure::{
@@ -389,9 +388,7 @@ fn removal_table(records: &[Record], runtimes: &[&str], workers: &[usize]) -> St
     format!(
         "### Removal after exit
 
-Removing what a worker left once its function had returned (a Docker \
-container, a Faaslet's instance and its memory slot); not part of the cold \
-start above.
+Not part of the cold start above.
 
 {}
 ",
