@@ -202,6 +202,17 @@ fn time_writes_every_sample_in_the_tidy_and_faasm_formats() {
         .starts_with("48."));
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(summary.contains("## Cold start"), "{summary}");
+    // Each runtime's ratio to `thread` comes with its interval.
+    assert!(summary.contains("× thread (95% CI)"), "{summary}");
+    let faaslet_row = summary
+        .lines()
+        .find(|line| line.starts_with("| faaslet "))
+        .unwrap();
+    let ratio_cell = faaslet_row.trim_end_matches(['|', ' ']).rsplit('|').next();
+    assert!(
+        ratio_cell.is_some_and(|cell| cell.contains(" (") && cell.ends_with(')')),
+        "{faaslet_row}"
+    );
 }
 
 #[test]

@@ -19,8 +19,10 @@ use isobench_measure::{
 };
 use isobench_report::faasm::{faasm_runtime_name, TimeRow};
 use isobench_report::record::values;
-use isobench_report::stats::summarize;
-use isobench_report::table::{count_of, format_bytes, format_interval, format_ns, Table};
+use isobench_report::stats::{summarize, Ratio};
+use isobench_report::table::{
+    count_of, format_bytes, format_interval, format_ns, format_ratio, Table,
+};
 use isobench_report::Record;
 use isobench_sandbox::{create, stop, Env, Sandbox};
 use std::time::Duration;
@@ -320,7 +322,7 @@ fn reference_runtime<'a>(runtimes: &[&'a str]) -> Option<&'a str> {
 pub fn summary(records: &[Record], runtimes: &[&str], workers: &[usize]) -> String {
     let mut out = String::from("## Cold start (`noop`)\n\n");
     let reference_name = reference_runtime(runtimes).unwrap_or("thread");
-    let ratio_header = format!("× {reference_name}");
+    let ratio_header = format!("× {reference_name} (95% CI)");
     for &w in workers {
         let reference = summarize(
             &values(records, reference_name, w as u64, "cold_start_ns").collect::<Vec<_>>(),
@@ -340,9 +342,12 @@ pub fn summary(records: &[Record], runtimes: &[&str], workers: &[usize]) -> Stri
             let Some(s) = summarize(&samples) else {
                 continue;
             };
-            let ratio = reference
-                .map(|r| format!("{:.2}", s.median / r.median))
-                .unwrap_or_else(|| "–".into());
+            // The reference's own row is 1 by definition, without an interval.
+            let ratio = match &reference {
+                Some(_) if runtime == reference_name => "1.00".into(),
+                Some(r) => format_ratio(&Ratio::of_medians(&s, r)),
+                None => "–".into(),
+            };
             table.row(vec![
                 runtime.to_string(),
                 s.n.to_string(),
