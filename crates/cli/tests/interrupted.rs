@@ -103,8 +103,14 @@ struct Harness {
 
 impl Harness {
     fn start(args: &[&str]) -> Harness {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_isobench"))
-            .args(args)
+        let mut command = Command::new(env!("CARGO_BIN_EXE_isobench"));
+        command.args(args);
+        Harness::launch(command)
+    }
+
+    /// Runs `command`: isobench, or a launcher (such as `nohup`) that execs it.
+    fn launch(mut command: Command) -> Harness {
+        let mut child = command
             // A process group of its own, as a shell gives a job.
             .process_group(0)
             .stdout(Stdio::null())
@@ -418,38 +424,18 @@ fn a_run_killed_outright_leaves_a_directory_marked_unfinished() {
 fn an_ignored_hangup_is_still_ignored() {
     let _turn = one_at_a_time();
     let out = tempfile::tempdir().unwrap();
-    let mut child = Command::new("nohup")
+    let mut command = Command::new("nohup");
+    command
         .arg(env!("CARGO_BIN_EXE_isobench"))
-        .args([
-            "time",
-            "--runtime",
-            "thread",
-            "--iterations",
-            "30000",
-            "--out",
-        ])
-        .arg(out.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+        .args(["time", "--runtime", "thread", "--iterations", "30000"])
+        .arg("--out")
+        .arg(out.path());
+    let mut harness = Harness::launch(command);
     // Once this is said, a signal that is not ignored would stop the run.
-    let mut stderr = BufReader::new(child.stderr.take().unwrap());
-    let mut line = String::new();
-    while !line.contains("measuring into") {
-        line.clear();
-        assert!(
-            stderr.read_line(&mut line).unwrap() > 0,
-            "no `measuring into`"
-        );
-    }
-    let sent = Command::new("kill")
-        .args(["-HUP", &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(sent.success());
-    let status = child.wait().unwrap();
-    assert!(status.success(), "{status}");
+    harness.wait_for_line("measuring into", Duration::from_secs(300));
+    harness.signal("HUP");
+    let (status, said) = harness.exit(Duration::from_secs(300));
+    assert!(status.success(), "{status}: {said}");
     let meta = std::fs::read_to_string(out.path().join("meta.json")).unwrap();
     assert!(
         !meta.contains("did not finish") && !meta.contains("interrupted"),
