@@ -113,6 +113,11 @@ pub struct TimeArgs {
     /// Unrecorded batches before the recorded ones
     #[arg(long, default_value_t = 10, value_parser = count)]
     pub warmup: usize,
+    /// Idle time before each recorded batch, in milliseconds: 0 starts each
+    /// batch as the last one ends (as Faasm measured); a pause lets the
+    /// machine go idle, as between a platform's sporadic requests
+    #[arg(long = "pause-ms", default_value_t = 0.0, value_parser = pause_ms)]
+    pub pause_ms: f64,
     #[command(flatten)]
     pub common: Common,
 }
@@ -361,6 +366,19 @@ fn positive_percent(text: &str) -> Result<f64, String> {
     match text.trim_end_matches('%').parse::<f64>() {
         Ok(p) if p >= 0.0 && p.is_finite() => Ok(p),
         _ => Err(format!("`{text}` is not a percentage (such as 10)")),
+    }
+}
+
+/// The longest pause: a run of 1,000 iterations on four runtimes then idles
+/// for over an hour.
+const MAX_PAUSE_MS: f64 = 1000.0;
+
+fn pause_ms(text: &str) -> Result<f64, String> {
+    match text.parse::<f64>() {
+        Ok(ms) if (0.0..=MAX_PAUSE_MS).contains(&ms) => Ok(ms),
+        _ => Err(format!(
+            "`{text}` is not a number of milliseconds from 0 to {MAX_PAUSE_MS}"
+        )),
     }
 }
 

@@ -16,6 +16,7 @@ use isobench_sandbox::Env;
 use isobench_suites::{compute, mem, polybench, pybench, time};
 use output::Output;
 use std::sync::Arc;
+use std::time::Duration;
 
 fn main() {
     let cli = Cli::parse();
@@ -39,7 +40,9 @@ fn run(cli: Cli) -> Result<()> {
                 workers: args.workers.0,
                 iterations: args.iterations,
                 warmup: args.warmup,
+                pause: Duration::from_secs_f64(args.pause_ms / 1000.0),
             };
+            output.setting("time_pause_ms", args.pause_ms.into());
             let result = time::run(&env, &options, &mut counters);
             output.time(&result)?;
             output.finish()
@@ -63,7 +66,9 @@ fn run(cli: Cli) -> Result<()> {
                 workers: vec![1, 4],
                 iterations: args.iterations,
                 warmup: 10,
+                pause: Duration::ZERO,
             };
+            output.setting("time_pause_ms", 0.0.into());
             eprintln!(
                 "isobench run: cold starts ({} iterations), then footprint",
                 args.iterations

@@ -56,6 +56,10 @@ fn bad_arguments_are_refused_with_the_reason() {
         &["time", "--warmup", "abc"],
         &["`abc` is not a whole number"],
     );
+    refused(
+        &["time", "--pause-ms=-1"],
+        &["`-1` is not a number of milliseconds from 0 to 1000"],
+    );
 }
 
 #[test]
@@ -202,6 +206,7 @@ fn time_writes_every_sample_in_the_tidy_and_faasm_formats() {
         .starts_with("48."));
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(summary.contains("## Cold start"), "{summary}");
+    assert!(summary.contains("Batches ran back to back"), "{summary}");
     // Each runtime's ratio to `thread` comes with its interval.
     assert!(summary.contains("× thread (95% CI)"), "{summary}");
     let faaslet_row = summary
@@ -213,6 +218,43 @@ fn time_writes_every_sample_in_the_tidy_and_faasm_formats() {
         ratio_cell.is_some_and(|cell| cell.contains(" (") && cell.ends_with(')')),
         "{faaslet_row}"
     );
+}
+
+#[test]
+fn a_pause_idles_the_machine_before_each_batch_and_is_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    let (iterations, pause_ms) = (20, 50.0);
+    let began = std::time::Instant::now();
+    let output = isobench(&[
+        "time",
+        "--runtime",
+        "thread",
+        "--iterations",
+        &iterations.to_string(),
+        "--warmup",
+        "0",
+        "--pause-ms",
+        &pause_ms.to_string(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    // Twenty thread starts take milliseconds; the pauses take a second.
+    let least = std::time::Duration::from_secs_f64(iterations as f64 * pause_ms / 1000.0);
+    assert!(began.elapsed() >= least, "{:?}", began.elapsed());
+
+    let records = read_tidy_csv(&out.join("time.csv")).unwrap();
+    let total = |metric: &str| records.iter().find(|r| r.metric == metric);
+    assert_eq!(total("pause_ns").map(|r| r.value), Some(pause_ms * 1e6));
+    // What the machine did while idle is not charged to the starts.
+    assert!(total("system_cpu_ns").is_none());
+    assert!(total("cpu_ns").is_some());
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(summary.contains("idled for 50.000 ms"), "{summary}");
+    let meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("meta.json")).unwrap()).unwrap();
+    assert_eq!(meta["settings"]["time_pause_ms"], pause_ms);
 }
 
 #[test]

@@ -11,6 +11,12 @@
 //! machine's busy time, which catches short-lived helpers such as the shims.
 //! Removing what a worker leaves behind (a Docker container) is timed apart,
 //! as `remove_ns`, not hidden in the cold start.
+//!
+//! By default each batch starts as the last one ends, so every start finds
+//! the caches warm from the one before. With a pause, the machine idles
+//! before each batch, as between a platform's sporadic requests; the
+//! machine-wide CPU time is then left out, as it would count whatever the
+//! machine did while idle.
 
 use crate::{note_if_stopped, progress, Series, SuiteResult};
 use isobench_measure::{
@@ -32,6 +38,8 @@ pub struct TimeOptions {
     pub workers: Vec<usize>,
     pub iterations: usize,
     pub warmup: usize,
+    /// Idle time before each recorded batch, outside the timed region.
+    pub pause: Duration,
 }
 
 /// How many blocks each configuration's batches are split into.
@@ -67,7 +75,7 @@ pub fn run(
         bar.set_message(format!("{workers} worker(s)"));
         let mut configs: Vec<Config> = sandboxes
             .iter()
-            .map(|sandbox| Config::new(&**sandbox, workers))
+            .map(|sandbox| Config::new(&**sandbox, workers, options.pause))
             .collect();
         for _ in 0..options.warmup {
             for config in configs.iter_mut() {
@@ -103,6 +111,7 @@ pub fn run(
 struct Config<'a> {
     sandbox: &'a dyn Sandbox,
     workers: usize,
+    pause: Duration,
     totals: Totals,
     failures: Vec<String>,
     /// Set when the configuration stopped early; its remaining batches are skipped.
@@ -172,10 +181,11 @@ impl Totals {
 }
 
 impl<'a> Config<'a> {
-    fn new(sandbox: &'a dyn Sandbox, workers: usize) -> Self {
+    fn new(sandbox: &'a dyn Sandbox, workers: usize, pause: Duration) -> Self {
         Config {
             sandbox,
             workers,
+            pause,
             totals: Totals::default(),
             failures: Vec::new(),
             abandoned: None,
@@ -209,6 +219,9 @@ impl<'a> Config<'a> {
         let daemons = self.sandbox.daemons();
         let before = Reading::now(counters, &daemons);
         for iteration in iterations {
+            if !self.pause.is_zero() {
+                std::thread::sleep(self.pause);
+            }
             if self.abandoned.is_some() || stop::requested() {
                 break;
             }
@@ -289,14 +302,19 @@ impl<'a> Config<'a> {
         }
         let total = |metric: &str, value: f64, unit: &str| series.record(None, metric, value, unit);
         result.records.extend([
+            total("pause_ns", self.pause.as_nanos() as f64, "ns"),
             total("elapsed_ns", t.elapsed.as_nanos() as f64, "ns"),
             total("cpu_ns", t.cpu.as_nanos() as f64, "ns"),
-            total("system_cpu_ns", t.system_cpu.as_nanos() as f64, "ns"),
             total("disk_read_bytes", t.io.read as f64, "bytes"),
             total("disk_write_bytes", t.io.write as f64, "bytes"),
             total("block_read_bytes", t.block.read as f64, "bytes"),
             total("block_write_bytes", t.block.write as f64, "bytes"),
         ]);
+        if self.pause.is_zero() {
+            result
+                .records
+                .push(total("system_cpu_ns", t.system_cpu.as_nanos() as f64, "ns"));
+        }
         if let Some(counts) = t.counts {
             result.records.extend([
                 total("cycles", counts.cycles as f64, "cycles"),
@@ -321,6 +339,7 @@ fn reference_runtime<'a>(runtimes: &[&'a str]) -> Option<&'a str> {
 /// reference runtime.
 pub fn summary(records: &[Record], runtimes: &[&str], workers: &[usize]) -> String {
     let mut out = String::from("## Cold start (`noop`)\n\n");
+    out += &pacing(records);
     let reference_name = reference_runtime(runtimes).unwrap_or("thread");
     let ratio_header = format!("× {reference_name} (95% CI)");
     for &w in workers {
@@ -368,6 +387,25 @@ pub fn summary(records: &[Record], runtimes: &[&str], workers: &[usize]) -> Stri
     out += &resource_table(records, runtimes, workers);
     out += &removal_table(records, runtimes, workers);
     out
+}
+
+/// How the batches followed one another: it changes what a start costs.
+fn pacing(records: &[Record]) -> String {
+    let pause = records
+        .iter()
+        .find(|r| r.metric == "pause_ns")
+        .map_or(0.0, |r| r.value);
+    if pause > 0.0 {
+        format!(
+            "Each batch started after the machine idled for {} (`--pause-ms`), as between \
+             sporadic requests: starts meet colder caches than back to back.\n\n",
+            format_ns(pause)
+        )
+    } else {
+        "Batches ran back to back, each starting as the last one ended: every start finds \
+         the caches warm from the one before (`--pause-ms` idles the machine between them).\n\n"
+            .into()
+    }
 }
 
 /// Median time to remove a worker's remains, for runtimes that leave some.
@@ -418,18 +456,18 @@ fn resource_table(records: &[Record], runtimes: &[&str], workers: &[usize]) -> S
         for &w in workers {
             let starts = values(records, runtime, w as u64, "cold_start_ns").count() as f64;
             let total = |metric| values(records, runtime, w as u64, metric).next();
-            let (Some(cpu), Some(system)) = (total("cpu_ns"), total("system_cpu_ns")) else {
+            let Some(cpu) = total("cpu_ns") else {
                 continue;
             };
             if starts == 0.0 {
                 continue;
             }
             // Under one tick in all, the machine's CPU time is below what
-            // `/proc/stat` can see, not zero.
-            let system_per_start = if system > 0.0 {
-                format_ns(system / starts)
-            } else {
-                format!("< {}", format_ns(PROC_STAT_TICK_NS / starts))
+            // `/proc/stat` can see, not zero. With a pause it is not measured.
+            let system_per_start = match total("system_cpu_ns") {
+                Some(system) if system > 0.0 => format_ns(system / starts),
+                Some(_) => format!("< {}", format_ns(PROC_STAT_TICK_NS / starts)),
+                None => "– (paused)".into(),
             };
             table.row(vec![
                 runtime.to_string(),
