@@ -383,6 +383,12 @@ impl Function {
         &self.name
     }
 
+    /// The name, shared: for a Faaslet's caller to name it in an error once
+    /// the `Function` is out of reach.
+    pub fn shared_name(&self) -> Arc<str> {
+        self.name.clone()
+    }
+
     /// One Faaslet: a fresh instance on the calling thread, run to completion.
     pub fn run(&self, call: &Call) -> Result<Outcome, FaasletError> {
         self.prepare(call)?.run()

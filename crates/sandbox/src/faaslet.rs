@@ -60,8 +60,8 @@ impl ThreadWorker for Faaslet {
             .noop
             .prepare(&Call::default())
             .map_err(|e| e.to_string())?;
-        let function = self.noop.clone();
-        Ok(Box::new(move || succeeded(function.name(), faaslet.run())))
+        let name = self.noop.shared_name();
+        Ok(Box::new(move || succeeded(&name, faaslet.run())))
     }
 
     /// Making and instantiating a Faaslet takes a few microseconds.
