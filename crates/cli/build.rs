@@ -1,4 +1,6 @@
-//! Records the git revision and the compiler version, for `meta.json`.
+//! Records the git revision, the compiler version and the cargo profile, for
+//! `meta.json`.
+use std::path::Path;
 use std::process::Command;
 
 fn run(program: &str, args: &[&str]) -> Option<String> {
@@ -21,4 +23,14 @@ fn main() {
     let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
     let version = run(&rustc, &["--version"]).unwrap_or_else(|| "unknown".into());
     println!("cargo:rustc-env=ISOBENCH_RUSTC_VERSION={version}");
+    // Cargo names no custom profile to build scripts; the output directory,
+    // target/<profile>/build/<package>-<hash>/out, holds it.
+    let out_dir = std::env::var("OUT_DIR").unwrap_or_default();
+    let profile = Path::new(&out_dir)
+        .ancestors()
+        .nth(3)
+        .and_then(|dir| dir.file_name())
+        .and_then(|name| name.to_str())
+        .unwrap_or("unknown");
+    println!("cargo:rustc-env=ISOBENCH_PROFILE={profile}");
 }

@@ -53,6 +53,7 @@ impl Output {
             isobench_faaslet::wasmtime_version().into(),
         );
         versions.insert("rustc".into(), env!("ISOBENCH_RUSTC_VERSION").into());
+        versions.insert("cargo_profile".into(), env!("ISOBENCH_PROFILE").into());
         let flags = guests.flags()?;
         versions.insert("clang".into(), flags.compiler.clone());
         let engine = isobench_faaslet::describe(&faaslet.config());
@@ -67,7 +68,7 @@ impl Output {
             host: isobench_measure::host(),
             versions,
             settings,
-            notes: Vec::new(),
+            notes: build_notes(),
             cpu_steal_percent: None,
             failures: Vec::new(),
         };
@@ -340,4 +341,19 @@ fn utc_timestamp() -> String {
         rem / 60 % 60,
         rem % 60
     )
+}
+
+/// What a binary built without the release profile measures differently.
+fn build_notes() -> Vec<String> {
+    let profile = env!("ISOBENCH_PROFILE");
+    if profile == "release" {
+        return Vec::new();
+    }
+    let note = format!(
+        "this binary was built with the `{profile}` cargo profile, not `release`: without \
+         whole-program optimisation wasmtime's code runs slower, and a Faaslet's cold start \
+         took about 1.2 times as long (build with `cargo build --release` to measure)"
+    );
+    eprintln!("note: {note}");
+    vec![note]
 }
