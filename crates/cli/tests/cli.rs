@@ -247,11 +247,15 @@ fn a_pause_idles_the_machine_before_each_batch_and_is_reported() {
     let records = read_tidy_csv(&out.join("time.csv")).unwrap();
     let total = |metric: &str| records.iter().find(|r| r.metric == metric);
     assert_eq!(total("pause_ns").map(|r| r.value), Some(pause_ms * 1e6));
-    // What the machine did while idle is not charged to the starts.
-    assert!(total("system_cpu_ns").is_none());
-    assert!(total("cpu_ns").is_some());
+    // What ran during the pauses is not charged to the starts.
+    assert!(total("system_cpu_ns").is_none() && total("cpu_ns").is_none());
+    assert!(total("elapsed_ns").is_some());
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(summary.contains("idled for 50.000 ms"), "{summary}");
+    let thread_row = summary
+        .lines()
+        .find(|line| line.starts_with("| thread ") && line.contains("– (paused)"));
+    assert!(thread_row.is_some(), "{summary}");
     let meta: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("meta.json")).unwrap()).unwrap();
     assert_eq!(meta["settings"]["time_pause_ms"], pause_ms);

@@ -14,9 +14,10 @@
 //!
 //! By default each batch starts as the last one ends, so every start finds
 //! the caches warm from the one before. With a pause, the machine idles
-//! before each batch, as between a platform's sporadic requests; the
-//! machine-wide CPU time is then left out, as it would count whatever the
-//! machine did while idle.
+//! before each batch, as between a platform's sporadic requests; CPU time
+//! is then left out, as it would count what ran during the pauses (the
+//! machine's background work, the Faaslet engine's epoch ticker, the
+//! daemons' timers).
 
 use crate::{note_if_stopped, progress, Series, SuiteResult};
 use isobench_measure::{
@@ -304,16 +305,16 @@ impl<'a> Config<'a> {
         result.records.extend([
             total("pause_ns", self.pause.as_nanos() as f64, "ns"),
             total("elapsed_ns", t.elapsed.as_nanos() as f64, "ns"),
-            total("cpu_ns", t.cpu.as_nanos() as f64, "ns"),
             total("disk_read_bytes", t.io.read as f64, "bytes"),
             total("disk_write_bytes", t.io.write as f64, "bytes"),
             total("block_read_bytes", t.block.read as f64, "bytes"),
             total("block_write_bytes", t.block.write as f64, "bytes"),
         ]);
         if self.pause.is_zero() {
-            result
-                .records
-                .push(total("system_cpu_ns", t.system_cpu.as_nanos() as f64, "ns"));
+            result.records.extend([
+                total("cpu_ns", t.cpu.as_nanos() as f64, "ns"),
+                total("system_cpu_ns", t.system_cpu.as_nanos() as f64, "ns"),
+            ]);
         }
         if let Some(counts) = t.counts {
             result.records.extend([
@@ -440,6 +441,9 @@ Not part of the cold start above.
 }
 
 /// CPU and I/O per cold start, from the totals over each configuration.
+/// In place of a CPU time that a run with pauses does not measure.
+const PAUSED: &str = "– (paused)";
+
 /// `/proc/stat` counts CPU time in ticks of 1/100 s.
 const PROC_STAT_TICK_NS: f64 = 10e6;
 
@@ -456,23 +460,26 @@ fn resource_table(records: &[Record], runtimes: &[&str], workers: &[usize]) -> S
         for &w in workers {
             let starts = values(records, runtime, w as u64, "cold_start_ns").count() as f64;
             let total = |metric| values(records, runtime, w as u64, metric).next();
-            let Some(cpu) = total("cpu_ns") else {
-                continue;
-            };
-            if starts == 0.0 {
+            // Totals exist once a configuration measured a batch.
+            if total("elapsed_ns").is_none() || starts == 0.0 {
                 continue;
             }
+            // With a pause, CPU time is not measured.
+            let cpu_per_start = match total("cpu_ns") {
+                Some(cpu) => format_ns(cpu / starts),
+                None => PAUSED.into(),
+            };
             // Under one tick in all, the machine's CPU time is below what
-            // `/proc/stat` can see, not zero. With a pause it is not measured.
+            // `/proc/stat` can see, not zero.
             let system_per_start = match total("system_cpu_ns") {
                 Some(system) if system > 0.0 => format_ns(system / starts),
                 Some(_) => format!("< {}", format_ns(PROC_STAT_TICK_NS / starts)),
-                None => "– (paused)".into(),
+                None => PAUSED.into(),
             };
             table.row(vec![
                 runtime.to_string(),
                 w.to_string(),
-                format_ns(cpu / starts),
+                cpu_per_start,
                 system_per_start,
                 format_bytes(total("disk_write_bytes").unwrap_or(0.0)),
                 format_bytes(total("block_write_bytes").unwrap_or(0.0)),
