@@ -56,7 +56,8 @@ fn summary(dir: &Path, results: &Results) -> Result<String> {
         let dataset = meta["settings"]["polybench_dataset"]
             .as_str()
             .unwrap_or("?");
-        out += &polybench::summary_of_records(&results.polybench, dataset);
+        let post_link = meta["settings"]["polybench_build"]["wasm_post_link"].as_str();
+        out += &polybench::summary_of_records(&results.polybench, dataset, post_link);
     }
     out += &pybench::summary_of_records(&results.pybench);
     let profile = dir.join(crate::profile::PROFILE_SUMMARY);

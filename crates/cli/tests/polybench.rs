@@ -55,6 +55,9 @@ fn every_kernel_gives_identical_output_natively_and_in_wasm_at_mini() {
     assert!(summary.contains("Geometric mean of wasm / native over 30 kernels"));
     let meta = std::fs::read_to_string(dir.path().join("meta.json")).unwrap();
     assert!(meta.contains("-msimd128") && meta.contains("\"polybench_dataset\": \"mini\""));
+    // The wasm-only post-link step is stated where the numbers are.
+    assert!(meta.contains("--global-base=65536") && meta.contains("constant-offset folding"));
+    assert!(summary.contains("After linking, the wasm modules got isobench's constant-offset"));
 }
 
 #[test]

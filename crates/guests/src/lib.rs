@@ -16,6 +16,7 @@ use sha2::{Digest, Sha256};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+pub mod fold_offsets;
 pub mod polybench;
 pub mod python;
 
@@ -78,6 +79,16 @@ pub struct BuildReport {
     pub up_to_date: usize,
 }
 
+/// What happens to a linked wasm module before it is used.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PostLink {
+    Nothing,
+    /// [`fold_offsets`] with this bound (the module's data must start there).
+    FoldConstantOffsets {
+        bound: u32,
+    },
+}
+
 impl Guests {
     /// Sources from `$ISOBENCH_GUESTS_SRC` or the repository's `guests/`;
     /// outputs to `$ISOBENCH_GUESTS_OUT` or the workspace's `target/guests`.
@@ -137,7 +148,7 @@ impl Guests {
                     sources.push(self.source_dir.join(SNAPSHOT_ENTRY));
                 }
                 let flags: Vec<String> = flavour.flags().iter().map(|f| f.to_string()).collect();
-                if builder.ensure(&sources, &[], &flags, &output)? {
+                if builder.ensure(&sources, &[], &flags, PostLink::Nothing, &output)? {
                     report.built.push(output);
                 } else {
                     report.up_to_date += 1;
@@ -180,10 +191,12 @@ impl Builder {
         sources: &[PathBuf],
         headers: &[PathBuf],
         flags: &[String],
+        post_link: PostLink,
         output: &Path,
     ) -> Result<bool> {
         let inputs: Vec<PathBuf> = sources.iter().chain(headers).cloned().collect();
-        let stamp = stamp(&inputs, flags, &self.compiler)?;
+        let recipe = format!("{flags:?} then {post_link:?}");
+        let stamp = stamp(&inputs, &recipe, &self.compiler)?;
         let stamp_path = output.with_extension("stamp");
         let fresh =
             output.exists() && std::fs::read_to_string(&stamp_path).ok().as_deref() == Some(&stamp);
@@ -194,20 +207,20 @@ impl Builder {
             check_toolchain()?;
             self.toolchain_checked = true;
         }
-        compile(sources, flags, output)?;
+        compile(sources, flags, post_link, output)?;
         std::fs::write(&stamp_path, &stamp)?;
         Ok(true)
     }
 }
 
-fn stamp(inputs: &[PathBuf], flags: &[String], compiler: &str) -> Result<String> {
+fn stamp(inputs: &[PathBuf], recipe: &str, compiler: &str) -> Result<String> {
     let mut hasher = Sha256::new();
     for source in inputs {
         let bytes = std::fs::read(source)
             .with_context(|| format!("reading guest source {}", source.display()))?;
         hasher.update(&bytes);
     }
-    hasher.update(flags.join(" "));
+    hasher.update(recipe);
     hasher.update(compiler);
     hasher.update(RECIPE);
     Ok(to_hex(&hasher.finalize()))
@@ -222,7 +235,12 @@ pub fn to_hex(bytes: &[u8]) -> String {
 /// that changing the recipe rebuilds what the old one made.
 const RECIPE: &str = "wasm: clang -c per source, then a link without -O";
 
-fn compile(sources: &[PathBuf], flags: &[String], output: &Path) -> Result<()> {
+fn compile(
+    sources: &[PathBuf],
+    flags: &[String],
+    post_link: PostLink,
+    output: &Path,
+) -> Result<()> {
     std::fs::create_dir_all(output.parent().expect("outputs live in a directory"))?;
     // Built beside the output and renamed into place, so that two isobench
     // processes building the same guest never see a half-written file.
@@ -256,6 +274,12 @@ fn compile(sources: &[PathBuf], flags: &[String], output: &Path) -> Result<()> {
             let _ = std::fs::remove_file(object);
         }
         linked?;
+        if let PostLink::FoldConstantOffsets { bound } = post_link {
+            let linked = std::fs::read(&partial)?;
+            let (folded, _) = fold_offsets::fold_constant_offsets(&linked, bound)
+                .with_context(|| format!("folding constant offsets in {}", output.display()))?;
+            std::fs::write(&partial, folded)?;
+        }
     } else {
         clang(sources, flags, &partial, output)?;
     }

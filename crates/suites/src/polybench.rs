@@ -328,8 +328,14 @@ fn kernel_summaries(records: &[Record], kernels: &[&Kernel]) -> Vec<KernelSummar
         .collect()
 }
 
-/// The summary of PolyBench records read back from a results directory.
-pub fn summary_of_records(records: &[Record], dataset: &str) -> String {
+/// The summary of PolyBench records read back from a results directory;
+/// `wasm_post_link` is what `meta.json` says was done to the linked wasm
+/// (nothing was before isobench folded constant offsets).
+pub fn summary_of_records(
+    records: &[Record],
+    dataset: &str,
+    wasm_post_link: Option<&str>,
+) -> String {
     let kernels: Vec<&Kernel> = isobench_guests::polybench::catalogue()
         .iter()
         .filter(|k| records.iter().any(|r| r.workload == k.name))
@@ -347,6 +353,7 @@ pub fn summary_of_records(records: &[Record], dataset: &str) -> String {
         dataset,
         runs(Side::Native),
         runs(Side::Wasm),
+        wasm_post_link,
     )
 }
 
@@ -357,6 +364,7 @@ fn summary(records: &[Record], options: &PolybenchOptions) -> String {
         &options.dataset.to_string(),
         options.native_iterations,
         options.wasm_iterations,
+        Some(&isobench_guests::polybench::flags().wasm_post_link),
     )
 }
 
@@ -366,6 +374,7 @@ fn render_summary(
     dataset: &str,
     native_iterations: usize,
     wasm_iterations: usize,
+    wasm_post_link: Option<&str>,
 ) -> String {
     let kernels = kernel_summaries(records, kernels);
     if kernels.is_empty() {
@@ -395,10 +404,13 @@ fn render_summary(
         "## PolyBench/C, dataset {}\n\nMedian time of the kernel region ({} native and {} wasm \
          runs per kernel and side). `wasm` is generated code without interruption checks; \
          `wasm-epoch` has the epoch checks a time-limited Faaslet needs. The whole run is \
-         process start to exit natively, instantiation to exit for wasm.\n\n{}\n",
+         process start to exit natively, instantiation to exit for wasm.{}\n\n{}\n",
         dataset,
         native_iterations,
         wasm_iterations,
+        wasm_post_link
+            .map(|step| format!(" After linking, the wasm modules got {step}."))
+            .unwrap_or_default(),
         table.to_markdown()
     );
     let kernel_ratios: Vec<f64> = kernels.iter().map(|k| k.kernel_ratio.value).collect();
