@@ -33,6 +33,10 @@ use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
 use wasm_encoder::{CodeSection, Encode, Module, RawSection};
 use wasmparser::{MemArg, Operator, Parser, Payload};
 
+/// Part of every guest's stamp: raise it when the rewrite changes, so that
+/// modules folded the old way are rebuilt.
+pub const REVISION: u32 = 1;
+
 /// How many accesses the step rewrote.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Folded {

@@ -195,7 +195,10 @@ impl Builder {
         output: &Path,
     ) -> Result<bool> {
         let inputs: Vec<PathBuf> = sources.iter().chain(headers).cloned().collect();
-        let recipe = format!("{flags:?} then {post_link:?}");
+        let recipe = format!(
+            "{flags:?} then {post_link:?} (folding revision {})",
+            fold_offsets::REVISION
+        );
         let stamp = stamp(&inputs, &recipe, &self.compiler)?;
         let stamp_path = output.with_extension("stamp");
         let fresh =
