@@ -13,6 +13,7 @@ pub mod host;
 pub mod oci;
 mod on_threads;
 mod process;
+pub mod spawn;
 pub mod stop;
 mod thread;
 

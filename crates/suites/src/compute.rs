@@ -9,10 +9,9 @@
 
 use anyhow::{bail, Context, Result};
 use isobench_faaslet::{Call, Function, Runtime, RuntimeConfig};
-use isobench_sandbox::child::{dies_with_parent, wait_for_exits, Watched};
+use isobench_sandbox::spawn::{spawn, Launch};
 use isobench_sandbox::stop;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// How often a run being waited for looks for a stop request.
@@ -38,34 +37,27 @@ impl Finished {
 }
 
 /// Start to exit of a child process, killed at `time_limit`; `what` names
-/// the run in errors. A non-zero exit is an error carrying its output.
-pub fn run_process(mut command: Command, what: &str, time_limit: Duration) -> Result<Finished> {
+/// the run in errors. A non-zero exit is an error carrying its output. The
+/// child is started without copying the harness (see `spawn`), and dies
+/// with it.
+pub fn run_process(launch: &Launch, what: &str, time_limit: Duration) -> Result<Finished> {
     stop::check()?;
-    dies_with_parent(&mut command);
     let started = Instant::now();
-    let child = command
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("starting the {what} run"))?;
-    let mut watched = vec![Watched::new(child, started)?];
+    let mut child = spawn(launch).with_context(|| format!("starting the {what} run"))?;
     let deadline = started + time_limit;
     let exited = loop {
         // In slices, so that a stop request is seen within one.
         let slice = deadline
             .saturating_duration_since(Instant::now())
             .min(STOP_CHECK_EVERY);
-        let exited = !wait_for_exits(&watched, Some(slice))?.is_empty();
+        let exited = child.wait_for_exit(slice)?;
         if exited || Instant::now() >= deadline || stop::requested() {
             break exited;
         }
     };
     let elapsed_ns = started.elapsed().as_nanos() as f64;
-    let mut child = watched.pop().expect("one child is watched").child;
     if !exited {
-        child.kill().ok();
-        child.wait().ok();
+        drop(child); // killed and reaped
         stop::check()?;
         bail!(
             "the {what} run was stopped by the time limit of {:.3} s (raise --time-limit if it \
@@ -102,36 +94,34 @@ pub fn run_unchecked_wasm(
     call: &Call,
     what: &str,
 ) -> Result<Finished> {
-    let command = unchecked_wasm_command(host_exe, engine, wasm, call);
-    let mut finished = run_process(command, what, engine.time_limit)?;
+    let launch = unchecked_wasm_launch(host_exe, engine, wasm, call);
+    let mut finished = run_process(&launch, what, engine.time_limit)?;
     finished.elapsed_ns = finished
         .reported("run_ns")
         .with_context(|| format!("the {what} child reported no run time"))?;
     Ok(finished)
 }
 
-/// The command that runs `wasm` with `call` in an engine without epoch
-/// checks, in a child `isobench` process.
-fn unchecked_wasm_command(
+/// What runs `wasm` with `call` in an engine without epoch checks, in a
+/// child `isobench` process.
+fn unchecked_wasm_launch(
     host_exe: &Path,
     engine: &RuntimeConfig,
     wasm: &Path,
     call: &Call,
-) -> Command {
-    let mut command = Command::new(host_exe);
-    command
+) -> Launch {
+    let mut launch = Launch::new(host_exe)
         .arg("__wasm-run")
         .arg(wasm)
         .arg("--memory-cap-mib")
         .arg((engine.memory_cap >> 20).to_string());
     if let Some(dir) = &call.preopen {
-        command.arg("--preopen").arg(dir);
+        launch = launch.arg("--preopen").arg(dir);
     }
     for (name, value) in &call.env {
-        command.arg("--env").arg(format!("{name}={value}"));
+        launch = launch.arg("--env").arg(format!("{name}={value}"));
     }
-    command.arg("--").args(&call.args);
-    command
+    launch.arg("--").args(&call.args)
 }
 
 /// The order in which the sides take turns: round after round, each side

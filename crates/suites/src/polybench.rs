@@ -35,9 +35,9 @@ use isobench_report::record::workload_values;
 use isobench_report::stats::{geometric_mean, summarize, Ratio, Summary};
 use isobench_report::table::{count_of, format_ns, format_ratio, Table};
 use isobench_report::Record;
+use isobench_sandbox::spawn::Launch;
 use isobench_sandbox::stop;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 pub const SUITE: &str = "polybench";
 
@@ -217,9 +217,8 @@ impl<'a> Runner<'a> {
         let time_limit = self.engines.epoch.config().time_limit;
         let finished = match side {
             Side::Native => {
-                let mut command = Command::new(&self.native);
-                command.args(dump_dir.map(|d| d.join(&dump_name)));
-                run_process(command, side.name(), time_limit)?
+                let launch = Launch::new(&self.native).args(dump_dir.map(|d| d.join(&dump_name)));
+                run_process(&launch, side.name(), time_limit)?
             }
             Side::Wasm => run_unchecked_wasm(
                 &self.engines.host_exe,

@@ -29,11 +29,11 @@ use isobench_report::record::{distinct, workload_values};
 use isobench_report::stats::{geometric_mean, summarize, Ratio};
 use isobench_report::table::{count_of, format_ns, format_ratio, Table};
 use isobench_report::Record;
+use isobench_sandbox::spawn::Launch;
 use isobench_sandbox::stop;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 pub const SUITE: &str = "pybench";
 
@@ -212,9 +212,8 @@ impl Interpreters {
         env.push(("TMPDIR".into(), tmpdir.to_string_lossy().into_owned()));
         match side {
             Side::Native => {
-                let mut command = Command::new(self.python.native());
-                command.args(args).env_clear().envs(env);
-                run_process(command, side.name(), self.engine.time_limit)
+                let launch = Launch::new(self.python.native()).args(args).env_only(&env);
+                run_process(&launch, side.name(), self.engine.time_limit)
             }
             Side::Wasm => {
                 env.extend(Python::wasm_env());
