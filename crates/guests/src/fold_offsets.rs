@@ -16,7 +16,8 @@
 //! ```
 //!
 //! for `0 < C < bound`, where PUSH is one instruction that only pushes a
-//! value (`local.get`, `global.get`, a constant).
+//! value (`local.get`, `global.get`, a constant); the vector lane loads and
+//! stores, which take an address and a vector, are folded as stores are.
 //!
 //! Why the result is the same: the two forms differ only when `address + C`
 //! wraps past 2^32, and then the original would access an object at an
@@ -35,13 +36,15 @@ use wasmparser::{MemArg, Operator, Parser, Payload};
 
 /// Part of every guest's stamp: raise it when the rewrite changes, so that
 /// modules folded the old way are rebuilt.
-pub const REVISION: u32 = 1;
+pub const REVISION: u32 = 2;
 
 /// How many accesses the step rewrote.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
 pub struct Folded {
-    pub loads: usize,
-    pub stores: usize,
+    /// Loads, whose one operand is the address.
+    pub address_only: usize,
+    /// Stores and vector lane loads: an address and a value.
+    pub address_then_value: usize,
 }
 
 /// `module` with every foldable constant offset folded, and how many were.
@@ -58,8 +61,8 @@ pub fn fold_constant_offsets(module: &[u8], bound: u32) -> Result<(Vec<u8>, Fold
         if folded == Folded::default() {
             return Ok((module, total));
         }
-        total.loads += folded.loads;
-        total.stores += folded.stores;
+        total.address_only += folded.address_only;
+        total.address_then_value += folded.address_then_value;
         module = next;
     }
 }
@@ -109,7 +112,7 @@ fn fold_body(
     // The body is copied as it is, except for the spans rewritten.
     let mut bytes = Vec::with_capacity(body.range().len());
     let mut copied_to = body.range().start;
-    // The last three instructions read: (operator, its offset).
+    // The last four instructions read: (operator, its offset).
     let mut window: Vec<(Operator, usize)> = Vec::with_capacity(4);
     while !reader.eof() {
         let (operator, offset) = reader.read_with_offset()?;
@@ -118,7 +121,7 @@ fn fold_body(
         if window.len() > 4 {
             window.remove(0);
         }
-        let Some((start, rewritten, is_store)) = foldable(&window, bound) else {
+        let Some((start, rewritten, operands)) = foldable(&window, bound) else {
             continue;
         };
         bytes.extend_from_slice(&module[copied_to..start]);
@@ -130,10 +133,9 @@ fn fold_body(
         }
         copied_to = next;
         window.clear();
-        if is_store {
-            folded.stores += 1;
-        } else {
-            folded.loads += 1;
+        match operands {
+            Operands::Address => folded.address_only += 1,
+            Operands::AddressThenValue => folded.address_then_value += 1,
         }
     }
     bytes.extend_from_slice(&module[copied_to..end]);
@@ -141,11 +143,11 @@ fn fold_body(
 }
 
 /// When the window ends in a foldable pattern: where it starts, what replaces
-/// it, and whether it is a store.
+/// it, and which kind of access it was.
 fn foldable<'a>(
     window: &[(Operator<'a>, usize)],
     bound: u32,
-) -> Option<(usize, Vec<Operator<'a>>, bool)> {
+) -> Option<(usize, Vec<Operator<'a>>, Operands)> {
     let constant = |(operator, _): &(Operator, usize)| match operator {
         Operator::I32Const { value } if *value > 0 && (*value as u32) < bound => {
             Some(*value as u32)
@@ -155,12 +157,12 @@ fn foldable<'a>(
     let is_add = |(operator, _): &(Operator, usize)| matches!(operator, Operator::I32Add);
     match window {
         [.., c, add, (access, _)] if is_add(add) => {
-            let access = with_added_offset(access, constant(c)?, Access::Load)?;
-            Some((c.1, vec![access], false))
+            let access = with_added_offset(access, constant(c)?, Operands::Address)?;
+            Some((c.1, vec![access], Operands::Address))
         }
         [.., c, add, (push, _), (access, _)] if is_add(add) && pushes_only(push) => {
-            let access = with_added_offset(access, constant(c)?, Access::Store)?;
-            Some((c.1, vec![push.clone(), access], true))
+            let access = with_added_offset(access, constant(c)?, Operands::AddressThenValue)?;
+            Some((c.1, vec![push.clone(), access], Operands::AddressThenValue))
         }
         _ => None,
     }
@@ -181,19 +183,21 @@ fn pushes_only(operator: &Operator) -> bool {
     )
 }
 
-#[derive(PartialEq)]
-enum Access {
-    Load,
-    Store,
+/// What a memory access takes from the stack.
+enum Operands {
+    /// Loads: the address.
+    Address,
+    /// Stores, and the vector lane loads: the address, then a value.
+    AddressThenValue,
 }
 
-/// `operator` with `extra` added to its offset, when it is a load whose only
-/// operand is the address (or a store taking an address and a value) on the
-/// first memory and the sum still fits the 32-bit offset immediate.
+/// `operator` with `extra` added to its offset, when it is an access on the
+/// first memory taking `operands`, and the sum still fits the 32-bit offset
+/// immediate.
 fn with_added_offset<'a>(
     operator: &Operator<'a>,
     extra: u32,
-    kind: Access,
+    operands: Operands,
 ) -> Option<Operator<'a>> {
     let shift = |memarg: &MemArg| -> Option<MemArg> {
         let offset = memarg.offset.checked_add(u64::from(extra))?;
@@ -201,24 +205,30 @@ fn with_added_offset<'a>(
             .then_some(MemArg { offset, ..*memarg })
     };
     macro_rules! shifted {
-        ($($variant:ident)*) => {
+        ($($variant:ident)* ; $($lane_variant:ident)*) => {
             match operator {
                 $(Operator::$variant { memarg } => Some(Operator::$variant { memarg: shift(memarg)? }),)*
+                $(Operator::$lane_variant { memarg, lane } => Some(Operator::$lane_variant {
+                    memarg: shift(memarg)?,
+                    lane: *lane,
+                }),)*
                 _ => None,
             }
         };
     }
-    match kind {
-        Access::Load => shifted!(
+    match operands {
+        Operands::Address => shifted!(
             I32Load I64Load F32Load F64Load I32Load8S I32Load8U I32Load16S I32Load16U
             I64Load8S I64Load8U I64Load16S I64Load16U I64Load32S I64Load32U
             V128Load V128Load8x8S V128Load8x8U V128Load16x4S V128Load16x4U V128Load32x2S
             V128Load32x2U V128Load8Splat V128Load16Splat V128Load32Splat V128Load64Splat
-            V128Load32Zero V128Load64Zero
+            V128Load32Zero V128Load64Zero ;
         ),
-        Access::Store => shifted!(
+        Operands::AddressThenValue => shifted!(
             I32Store I64Store F32Store F64Store I32Store8 I32Store16 I64Store8 I64Store16
-            I64Store32 V128Store
+            I64Store32 V128Store ;
+            V128Load8Lane V128Load16Lane V128Load32Lane V128Load64Lane
+            V128Store8Lane V128Store16Lane V128Store32Lane V128Store64Lane
         ),
     }
 }
@@ -304,7 +314,7 @@ mod tests {
             Instruction::I32Add,
             Instruction::I32Load(memarg(8)),
         ]);
-        assert_eq!((folded.loads, folded.stores), (1, 0));
+        assert_eq!((folded.address_only, folded.address_then_value), (1, 0));
         assert_eq!(text.len(), 3, "{text:?}");
         assert!(text[0].starts_with("LocalGet"), "{text:?}");
         assert!(text[1].contains("offset: 2008"), "{text:?}");
@@ -320,9 +330,29 @@ mod tests {
             Instruction::I32Store(memarg(4)),
             Instruction::LocalGet(0),
         ]);
-        assert_eq!((folded.loads, folded.stores), (0, 1));
+        assert_eq!((folded.address_only, folded.address_then_value), (0, 1));
         assert_eq!(text.len(), 5, "{text:?}");
         assert!(text[2].contains("I32Store") && text[2].contains("offset: 20"));
+    }
+
+    #[test]
+    fn a_vector_lane_store_is_folded_as_a_store() {
+        let (text, folded) = fold(&[
+            Instruction::LocalGet(0),
+            Instruction::I32Const(8),
+            Instruction::I32Add,
+            Instruction::V128Const(0),
+            Instruction::V128Store32Lane {
+                memarg: memarg(4),
+                lane: 2,
+            },
+            Instruction::LocalGet(0),
+        ]);
+        assert_eq!((folded.address_only, folded.address_then_value), (0, 1));
+        assert!(
+            text[2].contains("offset: 12") && text[2].contains("lane: 2"),
+            "{text:?}"
+        );
     }
 
     #[test]
@@ -337,7 +367,7 @@ mod tests {
             Instruction::I32Store(memarg(0)),
             Instruction::LocalGet(0),
         ]);
-        assert_eq!((folded.loads, folded.stores), (0, 2));
+        assert_eq!((folded.address_only, folded.address_then_value), (0, 2));
         assert!(text[2].contains("offset: 192"), "{text:?}");
     }
 
