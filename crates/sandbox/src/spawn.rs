@@ -144,9 +144,16 @@ pub fn spawn(launch: &Launch) -> io::Result<Spawned> {
     };
     let pid = clone_and_exec(&mut plan)?;
     drop((stdout_write, stderr_write, error_write, stdin));
+    let pidfd = pidfd_open(pid).inspect_err(|_| {
+        // SAFETY: our own unreaped child: killed, then reaped.
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
+            libc::waitpid(pid, std::ptr::null_mut(), 0);
+        }
+    })?;
     let mut child = Spawned {
         pid,
-        pidfd: pidfd_open(pid)?,
+        pidfd,
         outputs: [Some(File::from(stdout_read)), Some(File::from(stderr_read))],
         collected: [Vec::new(), Vec::new()],
         reaped: false,
@@ -256,7 +263,7 @@ extern "C" fn exec_child(plan: *mut libc::c_void) -> libc::c_int {
         let plan = &*(plan as *const ChildPlan);
         // Handlers are not shared (no CLONE_SIGHAND); the harness's must not
         // run here, and the program starts with defaults as after a fork.
-        for signal in 1..libc::SIGRTMAX() {
+        for signal in 1..=libc::SIGRTMAX() {
             let mut action: libc::sigaction = std::mem::zeroed();
             if libc::sigaction(signal, std::ptr::null(), &mut action) == 0
                 && action.sa_sigaction != libc::SIG_IGN
