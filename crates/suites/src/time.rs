@@ -440,13 +440,13 @@ Not part of the cold start above.
     )
 }
 
-/// CPU and I/O per cold start, from the totals over each configuration.
 /// In place of a CPU time that a run with pauses does not measure.
 const PAUSED: &str = "– (paused)";
 
 /// `/proc/stat` counts CPU time in ticks of 1/100 s.
 const PROC_STAT_TICK_NS: f64 = 10e6;
 
+/// CPU and I/O per cold start, from the totals over each configuration.
 fn resource_table(records: &[Record], runtimes: &[&str], workers: &[usize]) -> String {
     let mut table = Table::new(&[
         "runtime",
