@@ -15,19 +15,23 @@ pub struct Watched {
 
 impl Watched {
     pub fn new(child: Child, requested: Instant) -> std::io::Result<Self> {
-        // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor.
-        let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, child.id(), 0) };
-        if fd < 0 {
-            return Err(std::io::Error::last_os_error());
-        }
-        // SAFETY: the descriptor was just created and is owned by nobody else.
-        let pidfd = unsafe { OwnedFd::from_raw_fd(fd as i32) };
         Ok(Watched {
+            pidfd: pidfd_open(child.id() as libc::pid_t)?,
             child,
-            pidfd,
             requested,
         })
     }
+}
+
+/// A descriptor that becomes readable when the process `pid` exits.
+pub(crate) fn pidfd_open(pid: libc::pid_t) -> std::io::Result<OwnedFd> {
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: the descriptor was just created and is owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
 }
 
 /// Waits until at least one watched child has exited, or `limit` has passed;
