@@ -89,6 +89,20 @@ enum PostLink {
     },
 }
 
+impl PostLink {
+    /// What the stamps hash for this step: the folding's revision too, so
+    /// that a changed rewrite rebuilds the modules it made (and only them).
+    fn recipe(self) -> String {
+        match self {
+            PostLink::Nothing => "nothing".into(),
+            PostLink::FoldConstantOffsets { bound } => format!(
+                "constant offsets below {bound} folded (revision {})",
+                fold_offsets::REVISION
+            ),
+        }
+    }
+}
+
 impl Guests {
     /// Sources from `$ISOBENCH_GUESTS_SRC` or the repository's `guests/`;
     /// outputs to `$ISOBENCH_GUESTS_OUT` or the workspace's `target/guests`.
@@ -195,10 +209,7 @@ impl Builder {
         output: &Path,
     ) -> Result<bool> {
         let inputs: Vec<PathBuf> = sources.iter().chain(headers).cloned().collect();
-        let recipe = format!(
-            "{flags:?} then {post_link:?} (folding revision {})",
-            fold_offsets::REVISION
-        );
+        let recipe = format!("{flags:?} then {}", post_link.recipe());
         let stamp = stamp(&inputs, &recipe, &self.compiler)?;
         let stamp_path = output.with_extension("stamp");
         let fresh =
