@@ -39,13 +39,28 @@ pub(crate) fn pidfd_open(pid: libc::pid_t) -> std::io::Result<OwnedFd> {
 pub fn wait_for_exits(watched: &[Watched], limit: Option<Duration>) -> std::io::Result<Vec<usize>> {
     let mut fds: Vec<libc::pollfd> = watched
         .iter()
-        .map(|w| libc::pollfd {
-            fd: w.pidfd.as_raw_fd(),
-            events: libc::POLLIN,
-            revents: 0,
-        })
+        .map(|w| watch_input(w.pidfd.as_raw_fd()))
         .collect();
-    let deadline = limit.map(|limit| Instant::now() + limit);
+    poll_until(&mut fds, limit.map(|limit| Instant::now() + limit))?;
+    Ok((0..fds.len()).filter(|&i| fds[i].revents != 0).collect())
+}
+
+/// A `poll` entry waiting for `fd` to become readable (a pidfd: its
+/// process has exited).
+pub(crate) fn watch_input(fd: std::os::fd::RawFd) -> libc::pollfd {
+    libc::pollfd {
+        fd,
+        events: libc::POLLIN,
+        revents: 0,
+    }
+}
+
+/// Polls `fds` until one is ready or `deadline` (none: no limit) has
+/// passed, retrying when a signal interrupts; returns how many are ready.
+pub(crate) fn poll_until(
+    fds: &mut [libc::pollfd],
+    deadline: Option<Instant>,
+) -> std::io::Result<usize> {
     loop {
         let timeout_ms = match deadline {
             None => -1,
@@ -57,14 +72,13 @@ pub fn wait_for_exits(watched: &[Watched], limit: Option<Duration>) -> std::io::
         // SAFETY: `fds` is a valid array of pollfd for the length given.
         let n = unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) };
         if n >= 0 {
-            break;
+            return Ok(n as usize);
         }
         let error = std::io::Error::last_os_error();
         if error.kind() != std::io::ErrorKind::Interrupted {
             return Err(error);
         }
     }
-    Ok((0..fds.len()).filter(|&i| fds[i].revents != 0).collect())
 }
 
 /// Makes the child started by `command` die with the thread that starts it,

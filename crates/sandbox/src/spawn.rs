@@ -12,7 +12,7 @@
 //! (`clone` with `CLONE_VM | CLONE_VFORK`: the starting thread waits until
 //! then), and sets the death signal in between.
 
-use crate::child::pidfd_open;
+use crate::child::{pidfd_open, poll_until, watch_input};
 use std::ffi::{CString, OsStr, OsString};
 use std::fs::File;
 use std::io::{self, Read};
@@ -302,28 +302,14 @@ impl Spawned {
     pub fn wait_for_exit(&mut self, limit: Duration) -> io::Result<bool> {
         let deadline = std::time::Instant::now() + limit;
         loop {
-            let mut fds = vec![libc::pollfd {
-                fd: self.pidfd.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            }];
-            fds.extend(self.outputs.iter().flatten().map(|f| libc::pollfd {
-                fd: f.as_raw_fd(),
-                events: libc::POLLIN,
-                revents: 0,
-            }));
-            let left = deadline.saturating_duration_since(std::time::Instant::now());
-            let timeout_ms = left.as_millis().min(i32::MAX as u128) as i32;
-            // SAFETY: `fds` is a valid array of pollfd for the length given.
-            let ready =
-                unsafe { libc::poll(fds.as_mut_ptr(), fds.len() as libc::nfds_t, timeout_ms) };
-            if ready < 0 {
-                let error = io::Error::last_os_error();
-                if error.kind() == io::ErrorKind::Interrupted {
-                    continue;
-                }
-                return Err(error);
-            }
+            let mut fds = vec![watch_input(self.pidfd.as_raw_fd())];
+            fds.extend(
+                self.outputs
+                    .iter()
+                    .flatten()
+                    .map(|f| watch_input(f.as_raw_fd())),
+            );
+            let ready = poll_until(&mut fds, Some(deadline))?;
             if fds[1..].iter().any(|fd| fd.revents != 0) {
                 self.collect(false)?;
             }
@@ -343,13 +329,9 @@ impl Spawned {
             let mut buffer = [0u8; 16 << 10];
             loop {
                 if !to_end {
-                    let mut fd = libc::pollfd {
-                        fd: file.as_raw_fd(),
-                        events: libc::POLLIN,
-                        revents: 0,
-                    };
-                    // SAFETY: one valid pollfd.
-                    if unsafe { libc::poll(&mut fd, 1, 0) } <= 0 {
+                    let mut fd = [watch_input(file.as_raw_fd())];
+                    // A deadline already passed: only whether data is there now.
+                    if poll_until(&mut fd, Some(std::time::Instant::now()))? == 0 {
                         break;
                     }
                 }
