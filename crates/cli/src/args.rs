@@ -262,6 +262,9 @@ pub struct ProfileTargetArgs {
     /// An environment variable for the target, NAME=VALUE (repeatable)
     #[arg(long = "env", value_parser = env_pair)]
     pub env: Vec<(String, String)>,
+    /// Write this process's id here, for perf to pick out its samples
+    #[arg(long)]
+    pub pid_file: Option<PathBuf>,
     #[command(flatten)]
     pub faaslet: FaasletArgs,
     /// Arguments for the target

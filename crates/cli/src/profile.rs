@@ -6,7 +6,7 @@ use anyhow::{bail, Context, Result};
 use isobench_faaslet::Call;
 use isobench_guests::python::{select, Python};
 use isobench_guests::{polybench, Flavour, Guests};
-use isobench_profile::perf::{self, Event};
+use isobench_profile::perf::{self, Event, Scope};
 use isobench_profile::symbols;
 use isobench_profile::target::{run_repeatedly, Target};
 use isobench_report::table::Table;
@@ -56,6 +56,17 @@ pub fn profile(args: ProfileArgs) -> Result<()> {
     for (name, value) in workload.env {
         target.extend(["--env".into(), format!("{name}={value}").into()]);
     }
+    // A wasm target does all its work in its own process, a native one in
+    // the processes it starts.
+    let pid_file = output.dir().join("jit").join("target.pid");
+    let scope = if args.native {
+        Scope::TargetTree
+    } else {
+        target.extend(["--pid-file".into(), pid_file.clone().into()]);
+        Scope::Target {
+            pid_file: &pid_file,
+        }
+    };
     target.push("--".into());
     target.extend(workload.args.into_iter().map(OsString::from));
     eprintln!(
@@ -64,7 +75,7 @@ pub fn profile(args: ProfileArgs) -> Result<()> {
         args.seconds,
         event.perf_name()
     );
-    let recording = perf::record(output.dir(), &target, event, !args.native)?;
+    let recording = perf::record(output.dir(), &target, scope, event, !args.native)?;
     if let Some(reason) = isobench_sandbox::stop::interrupted() {
         output.fail(format!(
             "profile: {reason}; the profile covers the time until then, not the {} s asked for",
@@ -206,6 +217,10 @@ pub fn target(args: ProfileTargetArgs) -> Result<()> {
         },
         (None, None) => bail!("--wasm or --native is required"),
     };
+    if let Some(path) = &args.pid_file {
+        std::fs::write(path, std::process::id().to_string())
+            .with_context(|| format!("writing {}", path.display()))?;
+    }
     let runs = run_repeatedly(
         &target,
         &args.faaslet.config(),

@@ -93,6 +93,12 @@ fn every_short_lived_faaslet_thread_is_sampled() {
     );
     let report = std::fs::read_to_string(out.path().join("report.txt")).unwrap();
     assert!(report.contains("wasmtime::"), "{report}");
+    // Every CPU was sampled; only the target's samples are kept, not the
+    // idle loop's or perf's own.
+    let folded = std::fs::read_to_string(out.path().join("folded.txt")).unwrap();
+    for stranger in ["swapper;", "perf;"] {
+        assert!(!folded.contains(stranger), "{stranger} in {folded}");
+    }
 
     // `isobench report` renders summary.md again, the profile's table included.
     let summary = std::fs::read_to_string(out.path().join("summary.md")).unwrap();

@@ -27,9 +27,9 @@ impl Event {
     }
 
     /// Events between two samples: about every 50 µs of CPU time. A fixed
-    /// period rather than perf's default 4,000 samples a second, whose 250 µs
-    /// timer never fires in a thread or process that lives less than that, as
-    /// every cold start does.
+    /// period rather than perf's default 4,000 samples a second: with a
+    /// counter per thread (`Scope::TargetTree`), that 250 µs timer never
+    /// fires in a process that lives less than that, as a native cold start.
     pub fn sample_period(self) -> &'static str {
         match self {
             // At a few GHz.
@@ -90,10 +90,33 @@ pub struct Recording {
     pub samples: u64,
 }
 
+/// Whose samples a recording keeps.
+#[derive(Debug, Clone, Copy)]
+pub enum Scope<'a> {
+    /// The target process alone, sampled on every CPU (`perf record -a`) and
+    /// its samples picked out by process id, which the target writes to
+    /// `pid_file` as it starts. A CPU's timer runs on from one thread to the
+    /// next, so a thread that lives less than a sampling period is sampled in
+    /// proportion to its CPU time; with a counter per thread (`TargetTree`)
+    /// each new thread starts a period afresh, and one that ends before it
+    /// is never sampled, as most Faaslet threads of a cold-start loop.
+    Target { pid_file: &'a Path },
+    /// The target and every process it starts, each thread with a counter of
+    /// its own inherited from its parent: for a target whose work is done in
+    /// child processes, which a process id cannot name beforehand.
+    TargetTree,
+}
+
 /// Records the command line `target` (program and arguments) into `dir`.
 /// With `jit`, the target is expected to write a jitdump into `dir/jit` (its
 /// working directory), which names the generated code.
-pub fn record(dir: &Path, target: &[OsString], event: Event, jit: bool) -> Result<Recording> {
+pub fn record(
+    dir: &Path,
+    target: &[OsString],
+    scope: Scope,
+    event: Event,
+    jit: bool,
+) -> Result<Recording> {
     let jit_dir = dir.join("jit");
     std::fs::create_dir_all(&jit_dir)?;
     let perf_data = dir.join("perf.data");
@@ -116,6 +139,10 @@ pub fn record(dir: &Path, target: &[OsString], event: Event, jit: bool) -> Resul
         .current_dir(&jit_dir)
         // jitdump timestamps come from the monotonic clock; perf must use it too.
         .args(["record", "--no-buildid-cache", "-k", "mono", "-g"])
+        .args(match scope {
+            Scope::Target { .. } => &["--all-cpus"][..],
+            Scope::TargetTree => &[],
+        })
         .args(["-e", event.perf_name()])
         .args(["-c", event.sample_period(), "-o"])
         .arg(&perf_data)
@@ -128,6 +155,19 @@ pub fn record(dir: &Path, target: &[OsString], event: Event, jit: bool) -> Resul
     if !status.success() && !stop::requested() {
         bail!("perf record failed ({status}); the workload's errors are above");
     }
+    // perf report and script read only these samples.
+    let only_target: Vec<String> = match scope {
+        Scope::Target { pid_file } => {
+            let pid = std::fs::read_to_string(pid_file).with_context(|| {
+                format!(
+                    "the profiled process did not write its id to {}",
+                    pid_file.display()
+                )
+            })?;
+            vec![format!("--pid={}", pid.trim())]
+        }
+        Scope::TargetTree => Vec::new(),
+    };
     let named_data = if jit {
         let injected = jit_dir.join("perf.jit.data");
         run_quietly(
@@ -144,7 +184,9 @@ pub fn record(dir: &Path, target: &[OsString], event: Event, jit: bool) -> Resul
     };
     let report_text = run_quietly(
         perf()
-            .args(["report", "--stdio", "--no-children", "--sort", "sym", "-i"])
+            .args(["report", "--stdio", "--no-children", "--sort", "sym"])
+            .args(&only_target)
+            .arg("-i")
             .arg(&named_data),
         "perf report",
     )?;
@@ -152,7 +194,9 @@ pub fn record(dir: &Path, target: &[OsString], event: Event, jit: bool) -> Resul
     std::fs::write(&report, &report_text)?;
     let script = run_quietly(
         perf()
-            .args(["script", "-F", "comm,ip,sym", "-i"])
+            .args(["script", "-F", "comm,ip,sym"])
+            .args(&only_target)
+            .arg("-i")
             .arg(&named_data),
         "perf script",
     )?;
