@@ -5,6 +5,7 @@
 use crate::{host, Batch, Env, Held, Sandbox, ThreadTask, ThreadWorker};
 use anyhow::{Context, Result};
 use isobench_faaslet::ReleaseGate;
+use std::sync::mpsc::{self, Sender};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Instant;
@@ -28,9 +29,16 @@ impl Sandbox for OnThreads {
 
     fn cold_starts(&self, workers: usize) -> Result<Batch> {
         let begin = Instant::now();
+        // A cold start ends when the harness sees the worker's thread exit
+        // (its join returns), as a process's ends when it is reaped. Joined
+        // in the order they were spawned, one worker would be charged for
+        // waiting on another, so each of several workers says which it is
+        // as its last act and is joined in the order they finish.
+        let (finished, finished_order) = mpsc::channel();
         let mut running = Vec::with_capacity(workers);
-        for _ in 0..workers {
+        for index in 0..workers {
             let requested = Instant::now();
+            let finished = (workers > 1).then(|| (finished.clone(), index));
             // What the worker runs is made here, on the dispatching thread,
             // inside the timed region: before the spawn when that is
             // trivial, otherwise after it and then handed over. A new thread
@@ -39,28 +47,44 @@ impl Sandbox for OnThreads {
             // overlaps that wait; on this CPU, the thread runs once the
             // dispatcher waits for it.
             let handle = if self.worker.overlaps_thread_start() {
-                let (hand_over, task) = std::sync::mpsc::sync_channel(1);
-                let handle = spawn_worker(move || {
-                    task.recv()
-                        .unwrap_or_else(|_| Err("the dispatcher gave no work".into()))
-                })?;
+                let (hand_over, task) = mpsc::sync_channel(1);
+                let handle = spawn_worker(
+                    move || {
+                        task.recv()
+                            .unwrap_or_else(|_| Err("the dispatcher gave no work".into()))
+                    },
+                    finished,
+                )?;
                 // The worker waits for this, so it is there to receive it.
                 hand_over.send(self.worker.noop()).ok();
                 handle
             } else {
                 let task = self.worker.noop();
-                spawn_worker(move || task)?
+                spawn_worker(move || task, finished)?
             };
-            running.push((requested, handle));
+            running.push((requested, Some(handle)));
         }
-        let starts = running
-            .into_iter()
-            .map(|(requested, handle)| match handle.join() {
-                Ok((Ok(()), finished)) => Ok(finished - requested),
-                Ok((Err(e), _)) => Err(e),
+        drop(finished);
+        let mut starts = vec![Err(String::new()); workers];
+        for _ in 0..workers {
+            // A worker that panicked says nothing: once no other can speak,
+            // the rest are joined in order.
+            let next = match workers {
+                1 => Some(0),
+                _ => finished_order.recv().ok(),
+            };
+            let index = next
+                .or_else(|| running.iter().position(|(_, handle)| handle.is_some()))
+                .expect("a worker is left to join");
+            let (requested, handle) = &mut running[index];
+            let joined = handle.take().expect("each worker is joined once").join();
+            let exited = Instant::now();
+            starts[index] = match joined {
+                Ok(Ok(())) => Ok(exited - *requested),
+                Ok(Err(e)) => Err(e),
                 Err(_) => Err("the worker thread panicked".to_string()),
-            })
-            .collect();
+            };
+        }
         Ok(Batch {
             starts,
             wall: begin.elapsed(),
@@ -75,14 +99,20 @@ impl Sandbox for OnThreads {
     }
 }
 
-/// A worker thread that runs the task `get_task` gives it, and stamps its
-/// own end as its last act (joining in order would charge one worker for
-/// waiting on another).
+/// A worker thread that runs the task `get_task` gives it and, as its last
+/// act, sends its index through `finished` when it has one.
 fn spawn_worker(
     get_task: impl FnOnce() -> Result<ThreadTask, String> + Send + 'static,
-) -> Result<JoinHandle<(Result<(), String>, Instant)>> {
+    finished: Option<(Sender<usize>, usize)>,
+) -> Result<JoinHandle<Result<(), String>>> {
     std::thread::Builder::new()
-        .spawn(move || (get_task().and_then(|task| task()), Instant::now()))
+        .spawn(move || {
+            let result = get_task().and_then(|task| task());
+            if let Some((finished, index)) = finished {
+                finished.send(index).ok();
+            }
+            result
+        })
         .context("spawning a worker thread")
 }
 
@@ -141,6 +171,90 @@ impl HeldThreads {
         match first_failure {
             None => Ok(()),
             Some(e) => anyhow::bail!("{e}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use isobench_faaslet::RuntimeConfig;
+    use isobench_guests::Guests;
+    use std::cell::RefCell;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::time::Duration;
+
+    /// Sleeps when dropped: put in a thread local, it holds the thread up as
+    /// it exits, after its function has returned.
+    struct SleepsOnDrop(Duration);
+
+    impl Drop for SleepsOnDrop {
+        fn drop(&mut self) {
+            std::thread::sleep(self.0);
+        }
+    }
+
+    thread_local! {
+        static AT_EXIT: RefCell<Option<SleepsOnDrop>> = const { RefCell::new(None) };
+    }
+
+    /// The n-th task it makes sleeps `in_body[n]`, then `at_exit` as its
+    /// thread exits.
+    struct Sleeper {
+        in_body: Vec<Duration>,
+        at_exit: Duration,
+        made: AtomicUsize,
+    }
+
+    impl ThreadWorker for Sleeper {
+        fn noop(&self) -> Result<ThreadTask, String> {
+            let n = self.made.fetch_add(1, Ordering::SeqCst);
+            let (in_body, at_exit) = (self.in_body[n], self.at_exit);
+            Ok(Box::new(move || {
+                std::thread::sleep(in_body);
+                AT_EXIT.with(|slot| *slot.borrow_mut() = Some(SleepsOnDrop(at_exit)));
+                Ok(())
+            }))
+        }
+
+        fn hold(&self, _: &Arc<ReleaseGate>) -> Result<(), String> {
+            unreachable!("only cold starts are tested")
+        }
+    }
+
+    fn starts(in_body: &[u64], at_exit: u64) -> Vec<Duration> {
+        let worker = Sleeper {
+            in_body: in_body
+                .iter()
+                .map(|&ms| Duration::from_millis(ms))
+                .collect(),
+            at_exit: Duration::from_millis(at_exit),
+            made: AtomicUsize::new(0),
+        };
+        let env = Env {
+            guests: Arc::new(Guests::locate()),
+            host_exe: "/nonexistent/isobench".into(),
+            faaslet: RuntimeConfig::default(),
+        };
+        let runtime = OnThreads::new("sleeper", Arc::new(worker), env);
+        let batch = runtime.cold_starts(in_body.len()).unwrap();
+        batch.starts.into_iter().map(Result::unwrap).collect()
+    }
+
+    #[test]
+    fn a_start_ends_when_its_thread_has_exited() {
+        let started = starts(&[0], 50);
+        assert!(started[0] >= Duration::from_millis(50), "{started:?}");
+    }
+
+    #[test]
+    fn concurrent_workers_are_not_charged_for_each_other() {
+        // The first one spawned finishes last; joined in spawn order, the
+        // other two would seem to take as long.
+        let started = starts(&[200, 0, 0], 0);
+        assert!(started[0] >= Duration::from_millis(200), "{started:?}");
+        for quick in &started[1..] {
+            assert!(*quick < Duration::from_millis(100), "{started:?}");
         }
     }
 }
