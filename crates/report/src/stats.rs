@@ -167,6 +167,16 @@ impl Ratio {
             level: numerator.ci_level.min(denominator.ci_level),
         }
     }
+
+    /// The median of ratios taken round by round, with that median's interval.
+    pub fn of_rounds(rounds: &Summary) -> Ratio {
+        Ratio {
+            value: rounds.median,
+            low: rounds.ci_low,
+            high: rounds.ci_high,
+            level: rounds.ci_level,
+        }
+    }
 }
 
 /// The geometric mean, the average that suits ratios; `None` when empty or

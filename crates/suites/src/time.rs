@@ -343,6 +343,7 @@ pub fn summary(records: &[Record], runtimes: &[&str], workers: &[usize]) -> Stri
     out += &pacing(records);
     let reference_name = reference_runtime(runtimes).unwrap_or("thread");
     let ratio_header = format!("× {reference_name} (95% CI)");
+    let by_round_header = format!("× {reference_name} by round (95% CI)");
     for &w in workers {
         let reference = summarize(
             &values(records, reference_name, w as u64, "cold_start_ns").collect::<Vec<_>>(),
@@ -356,6 +357,7 @@ pub fn summary(records: &[Record], runtimes: &[&str], workers: &[usize]) -> Stri
             "min … max",
             "outliers",
             ratio_header.as_str(),
+            by_round_header.as_str(),
         ]);
         for &runtime in runtimes {
             let samples: Vec<f64> = values(records, runtime, w as u64, "cold_start_ns").collect();
@@ -363,10 +365,17 @@ pub fn summary(records: &[Record], runtimes: &[&str], workers: &[usize]) -> Stri
                 continue;
             };
             // The reference's own row is 1 by definition, without an interval.
-            let ratio = match &reference {
-                Some(_) if runtime == reference_name => "1.00".into(),
-                Some(r) => format_ratio(&Ratio::of_medians(&s, r)),
-                None => "–".into(),
+            let (ratio, by_round) = match &reference {
+                Some(_) if runtime == reference_name => ("1.00".into(), "1.00".into()),
+                Some(r) => (
+                    format_ratio(&Ratio::of_medians(&s, r)),
+                    summarize(&round_ratios(records, runtime, reference_name, w as u64))
+                        .filter(|rounds| rounds.n > 1)
+                        .map_or("–".into(), |rounds| {
+                            format_ratio(&Ratio::of_rounds(&rounds))
+                        }),
+                ),
+                None => ("–".into(), "–".into()),
             };
             table.row(vec![
                 runtime.to_string(),
@@ -377,6 +386,7 @@ pub fn summary(records: &[Record], runtimes: &[&str], workers: &[usize]) -> Stri
                 format!("{} … {}", format_ns(s.min), format_ns(s.max)),
                 s.outliers.to_string(),
                 ratio,
+                by_round,
             ]);
         }
         if !table.is_empty() {
@@ -388,6 +398,44 @@ pub fn summary(records: &[Record], runtimes: &[&str], workers: &[usize]) -> Stri
     out += &resource_table(records, runtimes, workers);
     out += &removal_table(records, runtimes, workers);
     out
+}
+
+/// Per round, the median start of `runtime` in its block over the median
+/// start of `reference` in its block of the same round, for rounds where
+/// both ran. A round's blocks run one right after the other, so a state of
+/// the machine that outlasts a round (a thread woken on the other CPU, say)
+/// weighs on both sides of that round's ratio; the ratio of whole-run
+/// medians mixes states in whatever proportions each runtime met them.
+fn round_ratios(records: &[Record], runtime: &str, reference: &str, workers: u64) -> Vec<f64> {
+    let starts = |name: &str| -> Vec<(u64, f64)> {
+        records
+            .iter()
+            .filter(|r| r.runtime == name && r.workers == workers && r.metric == "cold_start_ns")
+            .filter_map(|r| Some((r.iteration?, r.value)))
+            .collect()
+    };
+    let (ours, theirs) = (starts(runtime), starts(reference));
+    let iterations = ours
+        .iter()
+        .chain(&theirs)
+        .map(|&(i, _)| i + 1)
+        .max()
+        .unwrap_or(0);
+    let rounds = (ROUNDS as u64).min(iterations);
+    // The first iteration of each round, as `run` splits them.
+    let firsts: Vec<u64> = (0..rounds).map(|r| iterations * r / rounds).collect();
+    let by_round = |starts: &[(u64, f64)]| -> Vec<Vec<f64>> {
+        let mut grouped = vec![Vec::new(); rounds as usize];
+        for &(iteration, value) in starts {
+            grouped[firsts.partition_point(|&first| first <= iteration) - 1].push(value);
+        }
+        grouped
+    };
+    by_round(&ours)
+        .iter()
+        .zip(by_round(&theirs))
+        .filter_map(|(a, b)| Some(summarize(a)?.median / summarize(&b)?.median))
+        .collect()
 }
 
 /// How the batches followed one another: it changes what a start costs.
@@ -518,4 +566,49 @@ pub fn faasm_rows(records: &[Record]) -> Vec<TimeRow> {
         });
     }
     rows
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Starts of one worker, ten per round; the machine is fast for the
+    /// first five rounds and twice as slow for the last five.
+    fn starts(runtime: &str, scale: f64) -> Vec<Record> {
+        (0..100u64)
+            .map(|iteration| {
+                let state = if iteration < 50 { 10_000.0 } else { 20_000.0 };
+                Record {
+                    suite: "time".into(),
+                    runtime: runtime.into(),
+                    workload: "noop".into(),
+                    workers: 1,
+                    iteration: Some(iteration),
+                    metric: "cold_start_ns".into(),
+                    value: state * scale + iteration as f64 % 10.0,
+                    unit: "ns".into(),
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn rounds_pair_each_block_with_the_reference_block_of_its_round() {
+        let mut records = starts("thread", 1.0);
+        records.extend(starts("faaslet", 1.2));
+        let ratios = round_ratios(&records, "faaslet", "thread", 1);
+        assert_eq!(ratios.len(), 10);
+        for ratio in &ratios {
+            assert!((ratio - 1.2).abs() < 1e-3, "{ratios:?}");
+        }
+        // Whole-run medians straddle the switch: their ratio's interval
+        // spans both states, the rounds' does not.
+        let summary = summary(&records, &["thread", "faaslet"], &[1]);
+        let row = summary
+            .lines()
+            .find(|l| l.starts_with("| faaslet"))
+            .unwrap();
+        assert!(row.contains("| 1.20 (0.60 … 2.40) "), "{summary}");
+        assert!(row.contains("| 1.20 (1.20 … 1.20) "), "{summary}");
+    }
 }
