@@ -153,7 +153,14 @@ pub fn record(
     let status = wait_or_stop_early(recorder)?;
     // perf ends itself with the SIGINT it was stopped by, data written.
     if !status.success() && !stop::requested() {
-        bail!("perf record failed ({status}); the workload's errors are above");
+        let hint = match scope {
+            Scope::Target { .. } => {
+                " (sampling every CPU needs root, CAP_PERFMON or \
+                 `sysctl kernel.perf_event_paranoid=0`)"
+            }
+            Scope::TargetTree => "",
+        };
+        bail!("perf record failed ({status}); the workload's errors are above{hint}");
     }
     // perf report and script read only these samples.
     let only_target: Vec<String> = match scope {
