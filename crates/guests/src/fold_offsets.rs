@@ -55,7 +55,7 @@ pub fn fold_constant_offsets(module: &[u8], bound: u32) -> Result<(Vec<u8>, Fold
     // i32.add; i64.const 0; i64.store`, the store takes the 32 first, and
     // then the 160 is right before a store's value. So passes repeat until
     // one folds nothing.
-    let (mut module, mut total) = fold_once(module, bound)?;
+    let (mut module, mut total) = (module.to_vec(), Folded::default());
     loop {
         let (next, folded) = fold_once(&module, bound)?;
         if folded == Folded::default() {

@@ -21,6 +21,13 @@ const OPT_FLAGS: &[&str] = &["-O3"];
 /// machine's CPU: wasm's SIMD is 128 bits wide too, so neither side gets
 /// wider vectors than the other.
 const NATIVE_FLAGS: &[&str] = &["-static", "-lm"];
+/// The one place the low-memory bound is written, so that the linker flag
+/// and the folding's bound cannot disagree.
+macro_rules! low_memory_bound {
+    () => {
+        65536
+    };
+}
 /// wasmtime compiles 128-bit SIMD by default, so the vectoriser may use it.
 /// The data starts at [`LOW_MEMORY_BOUND`] instead of 1 KiB, leaving the
 /// memory below it unused, which the post-link step relies on.
@@ -28,11 +35,11 @@ const WASM_FLAGS: &[&str] = &[
     "--target=wasm32-wasi",
     "-msimd128",
     "-lm",
-    "-Wl,--global-base=65536",
+    concat!("-Wl,--global-base=", low_memory_bound!()),
 ];
 /// Constants below this are folded into the wasm loads' and stores' offsets
 /// after linking (`fold_offsets`).
-const LOW_MEMORY_BOUND: u32 = 65536;
+const LOW_MEMORY_BOUND: u32 = low_memory_bound!();
 const HEADER: &str = "polybench.h";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]

@@ -46,6 +46,16 @@ pub struct TimeOptions {
 /// How many blocks each configuration's batches are split into.
 const ROUNDS: usize = 10;
 
+/// The first iteration of each round, for a configuration of `iterations`
+/// batches: [`ROUNDS`] blocks as even as can be, fewer when there are fewer
+/// iterations.
+fn round_firsts(iterations: usize) -> Vec<usize> {
+    let rounds = ROUNDS.min(iterations);
+    (0..rounds)
+        .map(|round| iterations * round / rounds)
+        .collect()
+}
+
 /// A configuration is abandoned after this many failed starts.
 const MAX_FAILURES: usize = 10;
 
@@ -83,12 +93,11 @@ pub fn run(
                 config.warm_up();
             }
         }
-        let rounds = ROUNDS.min(options.iterations);
+        let firsts = round_firsts(options.iterations);
         let count = configs.len();
-        for round in 0..rounds {
+        for (round, &first) in firsts.iter().enumerate() {
             // Iterations [first, end) of every configuration run in this round.
-            let first = options.iterations * round / rounds;
-            let end = options.iterations * (round + 1) / rounds;
+            let end = firsts.get(round + 1).copied().unwrap_or(options.iterations);
             for turn in 0..count {
                 if stop::requested() {
                     break;
@@ -421,13 +430,12 @@ fn round_ratios(records: &[Record], runtime: &str, reference: &str, workers: u64
         .map(|&(i, _)| i + 1)
         .max()
         .unwrap_or(0);
-    let rounds = (ROUNDS as u64).min(iterations);
-    // The first iteration of each round, as `run` splits them.
-    let firsts: Vec<u64> = (0..rounds).map(|r| iterations * r / rounds).collect();
+    let firsts = round_firsts(iterations as usize);
     let by_round = |starts: &[(u64, f64)]| -> Vec<Vec<f64>> {
-        let mut grouped = vec![Vec::new(); rounds as usize];
+        let mut grouped = vec![Vec::new(); firsts.len()];
         for &(iteration, value) in starts {
-            grouped[firsts.partition_point(|&first| first <= iteration) - 1].push(value);
+            let round = firsts.partition_point(|&first| first as u64 <= iteration) - 1;
+            grouped[round].push(value);
         }
         grouped
     };
