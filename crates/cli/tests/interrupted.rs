@@ -33,15 +33,13 @@ fn wait_until(what: &str, limit: Duration, mut condition: impl FnMut() -> bool) 
 fn killing_the_harness_leaves_no_worker_behind() {
     let _turn = one_at_a_time();
     let out = tempfile::tempdir().unwrap();
-    for runtime in ["process", "faaslet"] {
+    // Each worker count is held for as long as its workers take to start and
+    // be measured, then released: counts large enough that every hold lasts
+    // a good fraction of a second here, so the polling below cannot miss them
+    // all (with 200 Faaslets a hold lasted 30 ms and a whole run 0.3 s).
+    for (runtime, workers) in [("process", "1000,1001"), ("faaslet", "3000,3001")] {
         let mut harness = Command::new(env!("CARGO_BIN_EXE_isobench"))
-            .args([
-                "mem",
-                "--runtime",
-                runtime,
-                "--workers",
-                "200,201,202,203,204",
-            ])
+            .args(["mem", "--runtime", runtime, "--workers", workers])
             .arg("--out")
             .arg(out.path().join(runtime))
             .stdout(Stdio::null())
@@ -52,7 +50,14 @@ fn killing_the_harness_leaves_no_worker_behind() {
             "process" => "target/guests/native/hold",
             _ => "isobench __host",
         };
-        wait_until("held workers", Duration::from_secs(30), || running(pattern));
+        wait_until("held workers", Duration::from_secs(30), || {
+            let finished = harness.try_wait().unwrap();
+            assert!(
+                finished.is_none(),
+                "the harness ended ({finished:?}) before its {runtime} workers were seen"
+            );
+            running(pattern)
+        });
         harness.kill().unwrap();
         harness.wait().unwrap();
         wait_until("workers to exit", Duration::from_secs(10), || {
