@@ -193,6 +193,10 @@ pub struct PybenchArgs {
     /// Also run benchmarks listed as not running, to see how they fail
     #[arg(long)]
     pub include_unsupported: bool,
+    /// Compile python.wasm without Cranelift's inlining across the module
+    /// (the native build gets no link-time optimisation)
+    #[arg(long)]
+    pub no_inlining: bool,
     #[command(flatten)]
     pub common: Common,
 }
@@ -265,6 +269,9 @@ pub struct ProfileTargetArgs {
     /// Write this process's id here, for perf to pick out its samples
     #[arg(long)]
     pub pid_file: Option<PathBuf>,
+    /// Let Cranelift inline functions across the module
+    #[arg(long)]
+    pub inlining: bool,
     #[command(flatten)]
     pub faaslet: FaasletArgs,
     /// Arguments for the target
@@ -297,6 +304,9 @@ pub struct WasmRunArgs {
     /// An environment variable for the guest, NAME=VALUE (repeatable)
     #[arg(long = "env", value_parser = env_pair)]
     pub env: Vec<(String, String)>,
+    /// Let Cranelift inline functions across the module
+    #[arg(long)]
+    pub inlining: bool,
     #[command(flatten)]
     pub faaslet: FaasletArgs,
     /// Arguments for the guest

@@ -104,7 +104,11 @@ fn run(cli: Cli) -> Result<()> {
                 preopen: args.preopen,
                 ..Default::default()
             };
-            compute::wasm_run_child(&args.faaslet.config(), &args.wasm, &call)
+            let engine = RuntimeConfig {
+                inlining: args.inlining,
+                ..args.faaslet.config()
+            };
+            compute::wasm_run_child(&engine, &args.wasm, &call)
         }
         Command::Host(args) => {
             let env = env(&args.faaslet, Arc::new(Guests::locate()))?;
@@ -222,8 +226,12 @@ fn pybench(args: args::PybenchArgs) -> Result<()> {
     }
     let benchmarks = select(&catalogue, &args.benchmarks, args.include_unsupported)?;
     let (env, mut output) = prepare(&args.common)?;
+    let engine = RuntimeConfig {
+        inlining: !args.no_inlining,
+        ..env.faaslet.clone()
+    };
     // Both interpreters run here already (to say what they are).
-    let prepared = pybench::Interpreters::prepare(python, &env.faaslet, &env.host_exe)
+    let prepared = pybench::Interpreters::prepare(python, &engine, &env.host_exe)
         .and_then(|interpreters| Ok((interpreters.identify()?, interpreters)));
     let (identities, interpreters) = match prepared {
         Ok(prepared) => prepared,
@@ -241,8 +249,13 @@ fn pybench(args: args::PybenchArgs) -> Result<()> {
         format!(
             "pyperformance {PYPERFORMANCE_VERSION}; per run {} unrecorded and 1 recorded value of \
              the body, loops per value calibrated natively to at least {} s; wasm without epoch \
-             checks",
-            args.warmups, args.min_time
+             checks, {}",
+            args.warmups,
+            args.min_time,
+            match args.no_inlining {
+                true => "without inlining",
+                false => "with Cranelift's inlining across the module (no LTO natively)",
+            }
         )
         .into(),
     );

@@ -3,7 +3,7 @@
 use crate::args::{ProfileArgs, ProfileTargetArgs, SymbolsArgs};
 use crate::output::Output;
 use anyhow::{bail, Context, Result};
-use isobench_faaslet::Call;
+use isobench_faaslet::{Call, RuntimeConfig};
 use isobench_guests::python::{select, Python};
 use isobench_guests::{polybench, Flavour, Guests};
 use isobench_profile::perf::{self, Event, Scope};
@@ -52,6 +52,9 @@ pub fn profile(args: ProfileArgs) -> Result<()> {
     ];
     if let Some(dir) = workload.preopen {
         target.extend(["--preopen".into(), dir.into()]);
+    }
+    if workload.inlining {
+        target.push("--inlining".into());
     }
     for (name, value) in workload.env {
         target.extend(["--env".into(), format!("{name}={value}").into()]);
@@ -138,6 +141,8 @@ struct Workload {
     env: Vec<(String, String)>,
     /// The directory a module sees as `/`.
     preopen: Option<PathBuf>,
+    /// Whether the module is compiled with inlining across it.
+    inlining: bool,
 }
 
 /// What a workload name stands for.
@@ -189,6 +194,8 @@ fn resolve(workload: &str, guests: &Guests, args: &ProfileArgs) -> Result<Worklo
                 args: benchmark.interpreter_args(std::path::Path::new("/")),
                 env: Python::wasm_env(),
                 preopen: Some(python.tree()),
+                // Compiled as `pybench` compiles it by default.
+                inlining: true,
             }
         });
     }
@@ -221,11 +228,11 @@ pub fn target(args: ProfileTargetArgs) -> Result<()> {
         std::fs::write(path, std::process::id().to_string())
             .with_context(|| format!("writing {}", path.display()))?;
     }
-    let runs = run_repeatedly(
-        &target,
-        &args.faaslet.config(),
-        Duration::from_secs_f64(args.seconds),
-    )?;
+    let engine = RuntimeConfig {
+        inlining: args.inlining,
+        ..args.faaslet.config()
+    };
+    let runs = run_repeatedly(&target, &engine, Duration::from_secs_f64(args.seconds))?;
     eprintln!("{runs} runs recorded");
     Ok(())
 }

@@ -36,8 +36,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 use wasmtime::{
-    Config, Engine, InstanceAllocationStrategy, InstancePre, Linker, PoolingAllocationConfig,
-    ResourceLimiter, Store, Trap, TypedFunc, UpdateDeadline,
+    Config, Engine, Inlining, InstanceAllocationStrategy, InstancePre, Linker,
+    PoolingAllocationConfig, ResourceLimiter, Store, Trap, TypedFunc, UpdateDeadline,
 };
 use wasmtime_wasi::p1::WasiP1Ctx;
 use wasmtime_wasi::p2::pipe::MemoryOutputPipe;
@@ -70,6 +70,12 @@ pub struct RuntimeConfig {
     pub cache_dir: PathBuf,
     /// What the engine tells profilers about the code it generates.
     pub profiling: ProfilingStrategy,
+    /// Whether Cranelift inlines small functions, and functions into small
+    /// callers, across the whole module (wasmtime's `compiler_inlining`):
+    /// for a program built from many files, what link-time optimisation
+    /// would give native code. Inlined functions leave no frame of their own
+    /// in backtraces and profiles.
+    pub inlining: bool,
 }
 
 impl Default for RuntimeConfig {
@@ -81,6 +87,7 @@ impl Default for RuntimeConfig {
             interruptible: true,
             cache_dir: CodegenCache::default_dir(),
             profiling: ProfilingStrategy::None,
+            inlining: false,
         }
     }
 }
@@ -244,8 +251,13 @@ pub fn describe(config: &RuntimeConfig) -> String {
             config.time_limit.as_secs_f64()
         )
     };
+    let inlining = if config.inlining {
+        ", inlining across the module"
+    } else {
+        ""
+    };
     format!(
-        "wasmtime {}, cranelift opt-level speed, pooling instance allocator (slots sized to the \
+        "wasmtime {}, cranelift opt-level speed{inlining}, pooling instance allocator (slots sized to the \
          workers, decommit batch {}), copy-on-write memory images, pooled signal stacks, \
          memory cap {} bytes, {time_limit}",
         wasmtime_version(),
@@ -280,6 +292,9 @@ fn engine_config(config: &RuntimeConfig) -> Config {
         .memory_init_cow(true)
         .epoch_interruption(config.interruptible)
         .profiler(config.profiling);
+    if config.inlining {
+        engine_config.compiler_inlining(Inlining::Yes);
+    }
     engine_config
 }
 

@@ -318,19 +318,26 @@ fn the_code_cache_never_serves_a_stale_entry() {
         rt.cache().entry_path(b"x")
     );
 
-    // Code without epoch checks is other code: it gets its own entry, and runs.
-    let unchecked = Runtime::new(RuntimeConfig {
+    // Code without epoch checks, or with functions inlined, is other code:
+    // each gets its own entry, and runs.
+    let unchecked = RuntimeConfig {
         interruptible: false,
         ..same_settings
-    })
-    .unwrap();
-    assert_ne!(
-        unchecked.cache().entry_path(b"x"),
-        rt.cache().entry_path(b"x")
-    );
-    let (function, outcome) = unchecked.load_command(&noop).unwrap();
-    assert_eq!(outcome, CacheOutcome::Compiled);
-    assert_eq!(function.run(&Call::default()).unwrap().exit_code, 0);
+    };
+    let inlined = RuntimeConfig {
+        inlining: true,
+        ..unchecked.clone()
+    };
+    let mut entries = vec![rt.cache().entry_path(b"x")];
+    for settings in [unchecked, inlined] {
+        let other = Runtime::new(settings).unwrap();
+        let entry = other.cache().entry_path(b"x");
+        assert!(!entries.contains(&entry), "{entry:?} in {entries:?}");
+        entries.push(entry);
+        let (function, outcome) = other.load_command(&noop).unwrap();
+        assert_eq!(outcome, CacheOutcome::Compiled);
+        assert_eq!(function.run(&Call::default()).unwrap().exit_code, 0);
+    }
 }
 
 #[test]

@@ -115,6 +115,9 @@ fn unchecked_wasm_launch(
         .arg(wasm)
         .arg("--memory-cap-mib")
         .arg((engine.memory_cap >> 20).to_string());
+    if engine.inlining {
+        launch = launch.arg("--inlining");
+    }
     if let Some(dir) = &call.preopen {
         launch = launch.arg("--preopen").arg(dir);
     }
