@@ -252,9 +252,10 @@ fn pybench(args: args::PybenchArgs) -> Result<()> {
              checks, {}",
             args.warmups,
             args.min_time,
-            match args.no_inlining {
-                true => "without inlining",
-                false => "with Cranelift's inlining across the module (no LTO natively)",
+            if args.no_inlining {
+                "without inlining"
+            } else {
+                "with Cranelift's inlining across the module (no LTO natively)"
             }
         )
         .into(),
