@@ -3,12 +3,12 @@
 use crate::args::{ProfileArgs, ProfileTargetArgs, SymbolsArgs};
 use crate::output::Output;
 use anyhow::{bail, Context, Result};
-use isobench_faaslet::{Call, RuntimeConfig};
+use isobench_faaslet::{CacheOutcome, Call, RuntimeConfig};
 use isobench_guests::python::{select, Python};
 use isobench_guests::{polybench, Flavour, Guests};
 use isobench_profile::perf::{self, Event, Scope};
 use isobench_profile::symbols;
-use isobench_profile::target::{run_repeatedly, Target};
+use isobench_profile::target::{precompile, run_repeatedly, Target};
 use isobench_report::table::Table;
 use isobench_suites::SuiteResult;
 use std::ffi::OsString;
@@ -40,6 +40,15 @@ pub fn profile(args: ProfileArgs) -> Result<()> {
         );
     }
     let side = if args.native { "native" } else { "wasm" };
+    if !args.native {
+        let engine = RuntimeConfig {
+            inlining: workload.inlining,
+            ..args.common.faaslet.config()
+        };
+        if precompile(&workload.path, &engine)? == CacheOutcome::Compiled {
+            eprintln!("compiled {} ahead of time", workload.path.display());
+        }
+    }
     let mut target: Vec<OsString> = vec![
         std::env::current_exe()?.into(),
         "__profile-target".into(),

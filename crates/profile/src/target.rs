@@ -2,8 +2,8 @@
 //! time has passed for a useful number of samples.
 
 use anyhow::{bail, Context, Result};
-use isobench_faaslet::{Call, ProfilingStrategy, Runtime, RuntimeConfig};
-use std::path::PathBuf;
+use isobench_faaslet::{CacheOutcome, Call, ProfilingStrategy, Runtime, RuntimeConfig};
+use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -17,6 +17,17 @@ pub enum Target {
         args: Vec<String>,
         env: Vec<(String, String)>,
     },
+}
+
+/// Compiles a wasm target's module into the code cache before perf starts,
+/// so that the recording samples the workload, not its compilation (with
+/// inlining, CPython's takes several seconds). The target's engine differs
+/// only in writing a jitdump, which is not part of the cache's key (wasmtime's
+/// compatibility hash covers the compiler's flags, tunables and features), so
+/// the target finds this entry; and none is written here.
+pub fn precompile(module: &Path, faaslet: &RuntimeConfig) -> Result<CacheOutcome> {
+    let (_, outcome) = Runtime::new(faaslet.single_uninterruptible())?.load_command(module)?;
+    Ok(outcome)
 }
 
 /// Runs `target` at least once and until `at_least` has passed; returns how
