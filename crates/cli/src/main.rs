@@ -248,15 +248,11 @@ fn pybench(args: args::PybenchArgs) -> Result<()> {
         "pybench_method",
         format!(
             "pyperformance {PYPERFORMANCE_VERSION}; per run {} unrecorded and 1 recorded value of \
-             the body, loops per value calibrated natively to at least {} s; wasm without epoch \
-             checks, {}",
+             the body, loops per value calibrated natively to at least {} s; wasm engine: {}; \
+             native build without LTO",
             args.warmups,
             args.min_time,
-            if args.no_inlining {
-                "without inlining"
-            } else {
-                "with Cranelift's inlining across the module (no LTO natively)"
-            }
+            isobench_faaslet::describe(&engine.single_uninterruptible())
         )
         .into(),
     );

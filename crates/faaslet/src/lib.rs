@@ -257,9 +257,9 @@ pub fn describe(config: &RuntimeConfig) -> String {
         ""
     };
     format!(
-        "wasmtime {}, cranelift opt-level speed{inlining}, pooling instance allocator (slots sized to the \
-         workers, decommit batch {}), copy-on-write memory images, pooled signal stacks, \
-         memory cap {} bytes, {time_limit}",
+        "wasmtime {}, cranelift opt-level speed{inlining}, pooling instance allocator (slots \
+         sized to the workers, decommit batch {}), copy-on-write memory images, pooled signal \
+         stacks, memory cap {} bytes, {time_limit}",
         wasmtime_version(),
         DECOMMIT_BATCH,
         config.memory_cap,
