@@ -532,6 +532,13 @@ impl Prepared {
     /// Runs the guest to completion on the calling thread, then releases
     /// its instance.
     pub fn run(self) -> Result<Outcome, FaasletError> {
+        self.run_and_keep().0
+    }
+
+    /// Runs the guest to completion on the calling thread and hands back
+    /// its instance, still allocated, for the caller to release where it
+    /// chooses (see [`Finished`]).
+    pub fn run_and_keep(self) -> (Result<Outcome, FaasletError>, Finished) {
         signal_stack::ensure_installed();
         let Prepared {
             memory_cap,
@@ -552,9 +559,18 @@ impl Prepared {
                 stdout: stdout.contents(),
                 stderr: stderr.contents(),
             });
-        drop(store);
-        outcome
+        (outcome, Finished { _store: store })
     }
+}
+
+/// A Faaslet that has run: its instance and host state, released (the
+/// memory slot back to the pool, the rest to the heap) when this is dropped.
+/// A dispatcher that made the Faaslet releases it best itself: the heap
+/// memory then goes back to its own thread's allocator cache, where the next
+/// Faaslet it makes finds it, rather than into a worker thread's cache that
+/// the thread's exit empties again.
+pub struct Finished {
+    _store: Store<GuestState>,
 }
 
 /// Turns an error out of the guest into an exit code or a clear failure.

@@ -1,8 +1,9 @@
-//! `faaslet`: a thread that instantiates the ahead-of-time compiled
-//! `noop.wasm` (a fresh instance of an already loaded module), runs it and
-//! drops it. Faasm's Faaslet cold start.
+//! `faaslet`: a thread that runs a fresh instance of the ahead-of-time
+//! compiled `noop.wasm` (an already loaded module), which the dispatching
+//! thread makes and, once the thread has exited, releases. Faasm's Faaslet
+//! cold start.
 
-use crate::{ThreadTask, ThreadWorker};
+use crate::{Leftover, ThreadTask, ThreadWorker};
 use anyhow::Result;
 use isobench_faaslet::{
     Call, FaasletError, Function, Outcome, ReleaseGate, Runtime, RuntimeConfig,
@@ -61,7 +62,10 @@ impl ThreadWorker for Faaslet {
             .prepare(&Call::default())
             .map_err(|e| e.to_string())?;
         let name = self.noop.shared_name();
-        Ok(Box::new(move || succeeded(&name, faaslet.run())))
+        Ok(Box::new(move || {
+            let (ended, finished) = faaslet.run_and_keep();
+            succeeded(&name, ended).map(|()| Box::new(finished) as Leftover)
+        }))
     }
 
     /// Making and instantiating a Faaslet takes a few microseconds.

@@ -88,8 +88,13 @@ pub trait Held {
     fn release(self: Box<Self>) -> Result<()>;
 }
 
-/// What a fresh worker thread runs: one call, to completion and clean-up.
-pub type ThreadTask = Box<dyn FnOnce() -> Result<(), String> + Send>;
+/// What a fresh worker thread runs: one call, to completion. It returns
+/// what the call leaves to release, which the dispatching thread drops once
+/// it has joined the worker, inside the timed start.
+pub type ThreadTask = Box<dyn FnOnce() -> Result<Leftover, String> + Send>;
+
+/// What a finished call leaves to release (a Faaslet's instance), or nothing.
+pub type Leftover = Box<dyn Send>;
 
 /// The body of one worker of a runtime whose workers are threads.
 pub trait ThreadWorker: Send + Sync + 'static {

@@ -2,11 +2,11 @@
 //! process, and footprint measured in a dedicated host process (a child of
 //! the harness) so that the harness's own memory is never counted.
 
-use crate::{host, Batch, Env, Held, Sandbox, ThreadTask, ThreadWorker};
+use crate::{host, Batch, Env, Held, Leftover, Sandbox, ThreadTask, ThreadWorker};
 use anyhow::{Context, Result};
 use isobench_faaslet::ReleaseGate;
 use std::sync::mpsc::{self, Sender};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 use std::time::Instant;
 
@@ -47,16 +47,11 @@ impl Sandbox for OnThreads {
             // overlaps that wait; on this CPU, the thread runs once the
             // dispatcher waits for it.
             let handle = if self.worker.overlaps_thread_start() {
-                let (hand_over, task) = mpsc::sync_channel(1);
-                let handle = spawn_worker(
-                    move || {
-                        task.recv()
-                            .unwrap_or_else(|_| Err("the dispatcher gave no work".into()))
-                    },
-                    finished,
-                )?;
-                // The worker waits for this, so it is there to receive it.
-                hand_over.send(self.worker.noop()).ok();
+                let slot = Arc::new(Mutex::new(None));
+                let task = slot.clone();
+                let handle = spawn_worker(move || take_when_there(&task), finished)?;
+                *slot.lock().unwrap() = Some(self.worker.noop());
+                handle.thread().unpark();
                 handle
             } else {
                 let task = self.worker.noop();
@@ -78,9 +73,12 @@ impl Sandbox for OnThreads {
                 .expect("a worker is left to join");
             let (requested, handle) = &mut running[index];
             let joined = handle.take().expect("each worker is joined once").join();
-            let exited = Instant::now();
             starts[index] = match joined {
-                Ok(Ok(())) => Ok(exited - *requested),
+                // Released here, on the thread that made it (see `ThreadTask`).
+                Ok(Ok(leftover)) => {
+                    drop(leftover);
+                    Ok(requested.elapsed())
+                }
                 Ok(Err(e)) => Err(e),
                 Err(_) => Err("the worker thread panicked".to_string()),
             };
@@ -99,12 +97,24 @@ impl Sandbox for OnThreads {
     }
 }
 
+/// What the dispatcher puts in `slot`, once it is there. The worker parks
+/// until then rather than spin or yield (as a channel's receiver does first):
+/// when it runs on the dispatcher's CPU, that only delays the dispatcher.
+fn take_when_there<T>(slot: &Mutex<Option<T>>) -> T {
+    loop {
+        if let Some(task) = slot.lock().unwrap().take() {
+            return task;
+        }
+        std::thread::park();
+    }
+}
+
 /// A worker thread that runs the task `get_task` gives it and, as its last
 /// act, sends its index through `finished` when it has one.
 fn spawn_worker(
     get_task: impl FnOnce() -> Result<ThreadTask, String> + Send + 'static,
     finished: Option<(Sender<usize>, usize)>,
-) -> Result<JoinHandle<Result<(), String>>> {
+) -> Result<JoinHandle<Result<Leftover, String>>> {
     std::thread::Builder::new()
         .spawn(move || {
             let result = get_task().and_then(|task| task());
@@ -199,22 +209,28 @@ mod tests {
     }
 
     /// The n-th task it makes sleeps `in_body[n]`, then `at_exit` as its
-    /// thread exits.
+    /// thread exits, and leaves what sleeps `on_release` when released.
     struct Sleeper {
         in_body: Vec<Duration>,
         at_exit: Duration,
+        on_release: Duration,
         made: AtomicUsize,
     }
 
     impl ThreadWorker for Sleeper {
         fn noop(&self) -> Result<ThreadTask, String> {
             let n = self.made.fetch_add(1, Ordering::SeqCst);
-            let (in_body, at_exit) = (self.in_body[n], self.at_exit);
+            let (in_body, at_exit, on_release) = (self.in_body[n], self.at_exit, self.on_release);
             Ok(Box::new(move || {
                 std::thread::sleep(in_body);
                 AT_EXIT.with(|slot| *slot.borrow_mut() = Some(SleepsOnDrop(at_exit)));
-                Ok(())
+                Ok(Box::new(SleepsOnDrop(on_release)) as Leftover)
             }))
+        }
+
+        /// Handed over after the spawn, as a Faaslet is.
+        fn overlaps_thread_start(&self) -> bool {
+            true
         }
 
         fn hold(&self, _: &Arc<ReleaseGate>) -> Result<(), String> {
@@ -222,13 +238,14 @@ mod tests {
         }
     }
 
-    fn starts(in_body: &[u64], at_exit: u64) -> Vec<Duration> {
+    fn starts(in_body: &[u64], at_exit: u64, on_release: u64) -> Vec<Duration> {
         let worker = Sleeper {
             in_body: in_body
                 .iter()
                 .map(|&ms| Duration::from_millis(ms))
                 .collect(),
             at_exit: Duration::from_millis(at_exit),
+            on_release: Duration::from_millis(on_release),
             made: AtomicUsize::new(0),
         };
         let env = Env {
@@ -243,7 +260,13 @@ mod tests {
 
     #[test]
     fn a_start_ends_when_its_thread_has_exited() {
-        let started = starts(&[0], 50);
+        let started = starts(&[0], 50, 0);
+        assert!(started[0] >= Duration::from_millis(50), "{started:?}");
+    }
+
+    #[test]
+    fn a_start_ends_when_what_it_left_has_been_released() {
+        let started = starts(&[0], 0, 50);
         assert!(started[0] >= Duration::from_millis(50), "{started:?}");
     }
 
@@ -251,7 +274,7 @@ mod tests {
     fn concurrent_workers_are_not_charged_for_each_other() {
         // The first one spawned finishes last; joined in spawn order, the
         // other two would seem to take as long.
-        let started = starts(&[200, 0, 0], 0);
+        let started = starts(&[200, 0, 0], 0, 0);
         assert!(started[0] >= Duration::from_millis(200), "{started:?}");
         for quick in &started[1..] {
             assert!(*quick < Duration::from_millis(100), "{started:?}");

@@ -1,7 +1,7 @@
 //! `thread`: a native OS thread calling a native function. The floor for
 //! in-process isolation: no isolation at all beyond a stack of its own.
 
-use crate::{ThreadTask, ThreadWorker};
+use crate::{Leftover, ThreadTask, ThreadWorker};
 use isobench_faaslet::ReleaseGate;
 use std::sync::Arc;
 
@@ -16,7 +16,7 @@ fn noop() -> i32 {
 impl ThreadWorker for Thread {
     fn noop(&self) -> Result<ThreadTask, String> {
         Ok(Box::new(|| match noop() {
-            0 => Ok(()),
+            0 => Ok(Box::new(()) as Leftover),
             code => Err(format!("noop returned {code}")),
         }))
     }
