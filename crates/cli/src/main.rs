@@ -256,6 +256,16 @@ fn pybench(args: args::PybenchArgs) -> Result<()> {
         )
         .into(),
     );
+    output.note(if engine.inlining {
+        "python.wasm is compiled with Cranelift's inlining across the module, an optimisation \
+         the native build (without link-time optimisation) does not get; --no-inlining turns \
+         it off"
+            .into()
+    } else {
+        "python.wasm is compiled without Cranelift's inlining (--no-inlining), as the native \
+         build is without link-time optimisation"
+            .into()
+    });
     let options = pybench::PybenchOptions {
         benchmarks,
         native_iterations: args.native_iterations,

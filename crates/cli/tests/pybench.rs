@@ -127,6 +127,11 @@ fn both_interpreters_report_the_same_version_and_results() {
     assert!(faasm.starts_with("benchmark,type,microseconds\n"));
     let summary = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
     assert!(summary.contains("Geometric mean of wasm / native over 1 benchmark:"));
+    // Whether the wasm side had Cranelift's inlining (the default) is said.
+    assert!(
+        summary.contains("> Note: python.wasm is compiled with Cranelift's inlining"),
+        "{summary}"
+    );
 }
 
 /// concurrent_imap starts threads, which the WASI build cannot.
