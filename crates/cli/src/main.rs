@@ -243,29 +243,32 @@ fn pybench(args: args::PybenchArgs) -> Result<()> {
             None => return Err(e),
         },
     };
+    // `identify` has checked that both builds agree on it.
+    let builds = if identities["native"].link_time_optimised() {
+        "both interpreters built with link-time optimisation"
+    } else {
+        "both interpreters built without link-time optimisation"
+    };
     output.setting("python_interpreters", serde_json::to_value(identities)?);
     output.setting(
         "pybench_method",
         format!(
             "pyperformance {PYPERFORMANCE_VERSION}; per run {} unrecorded and 1 recorded value of \
              the body, loops per value calibrated natively to at least {} s; wasm engine: {}; \
-             native build without LTO",
+             {builds}",
             args.warmups,
             args.min_time,
             isobench_faaslet::describe(&engine.single_uninterruptible())
         )
         .into(),
     );
-    output.note(if engine.inlining {
-        "python.wasm is compiled with Cranelift's inlining across the module, an optimisation \
-         the native build (without link-time optimisation) does not get; --no-inlining turns \
-         it off"
-            .into()
+    let inlining = if engine.inlining {
+        "with Cranelift's inlining across the module, which the native build gets only from \
+         link-time optimisation (--no-inlining turns it off)"
     } else {
-        "python.wasm is compiled without Cranelift's inlining (--no-inlining), as the native \
-         build is without link-time optimisation"
-            .into()
-    });
+        "without Cranelift's inlining (--no-inlining)"
+    };
+    output.note(format!("{builds}; python.wasm compiled {inlining}"));
     let options = pybench::PybenchOptions {
         benchmarks,
         native_iterations: args.native_iterations,

@@ -127,9 +127,13 @@ fn both_interpreters_report_the_same_version_and_results() {
     assert!(faasm.starts_with("benchmark,type,microseconds\n"));
     let summary = std::fs::read_to_string(dir.path().join("summary.md")).unwrap();
     assert!(summary.contains("Geometric mean of wasm / native over 1 benchmark:"));
-    // Whether the wasm side had Cranelift's inlining (the default) is said.
+    // Whether the builds had link-time optimisation (not by default) and the
+    // wasm side Cranelift's inlining (by default) is said.
     assert!(
-        summary.contains("> Note: python.wasm is compiled with Cranelift's inlining"),
+        summary.contains(
+            "> Note: both interpreters built without link-time optimisation; python.wasm \
+             compiled with Cranelift's inlining"
+        ),
         "{summary}"
     );
 }

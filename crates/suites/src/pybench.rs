@@ -88,6 +88,16 @@ pub struct Identity {
     pub hash_algorithm: String,
 }
 
+impl Identity {
+    /// Whether the build was configured `--with-lto` (and not `=no`).
+    pub fn link_time_optimised(&self) -> bool {
+        self.configure
+            .split_whitespace()
+            .map(|arg| arg.trim_matches('\''))
+            .any(|arg| arg.starts_with("--with-lto") && arg != "--with-lto=no")
+    }
+}
+
 /// The two interpreters, ready to run.
 pub struct Interpreters {
     python: Python,
@@ -158,8 +168,10 @@ impl Interpreters {
             );
         }
         let (native, wasm) = (&identities["native"], &identities["wasm"]);
+        let lto = |identity: &Identity| identity.link_time_optimised().to_string();
         let settings = [
             ("sys.version", &native.version, &wasm.version),
+            ("link-time optimisation", &lto(native), &lto(wasm)),
             ("WITH_PYMALLOC", &native.pymalloc, &wasm.pymalloc),
             (
                 "sys.hash_info.algorithm",
@@ -558,6 +570,24 @@ mod tests {
             vec![("nbody".to_string(), "0123abcd".to_string())]
         );
         assert!(parse_shim_report("isobench-pybench value nbody fast\n").is_err());
+    }
+
+    #[test]
+    fn link_time_optimisation_is_read_from_the_configure_arguments() {
+        let built_with = |configure: &str| Identity {
+            version: String::new(),
+            configure: configure.into(),
+            compiler: String::new(),
+            optimisation: String::new(),
+            builtin_modules: String::new(),
+            pymalloc: String::new(),
+            hash_algorithm: String::new(),
+        };
+        let lto = |configure| built_with(configure).link_time_optimised();
+        assert!(lto("'--prefix=/p' '--with-lto' '--with-pymalloc'"));
+        assert!(lto("'--with-lto=thin'"));
+        assert!(!lto("'--with-lto=no' '--with-pymalloc'"));
+        assert!(!lto("'--prefix=/with-lto' '--with-pymalloc'"));
     }
 
     #[test]
