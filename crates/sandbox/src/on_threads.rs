@@ -31,10 +31,10 @@ impl Sandbox for OnThreads {
         let begin = Instant::now();
         // A cold start ends when the harness sees the worker's thread exit
         // (its join returns), as a process's ends when it is reaped, and has
-        // released what the call left. Joined
-        // in the order they were spawned, one worker would be charged for
-        // waiting on another, so each of several workers says which it is
-        // as its last act and is joined in the order they finish.
+        // released what the call left. Joined in the order they were
+        // spawned, one worker would be charged for waiting on another, so
+        // each of several workers says which it is as its last act and is
+        // joined in the order they finish.
         let (finished, finished_order) = mpsc::channel();
         let mut running = Vec::with_capacity(workers);
         for index in 0..workers {

@@ -72,7 +72,7 @@ impl Side {
 }
 
 /// What one interpreter says it is, for `meta.json` and the like-for-like check.
-#[derive(Debug, Clone, Serialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, PartialEq)]
 pub struct Identity {
     pub version: String,
     pub configure: String,
@@ -574,16 +574,13 @@ mod tests {
 
     #[test]
     fn link_time_optimisation_is_read_from_the_configure_arguments() {
-        let built_with = |configure: &str| Identity {
-            version: String::new(),
-            configure: configure.into(),
-            compiler: String::new(),
-            optimisation: String::new(),
-            builtin_modules: String::new(),
-            pymalloc: String::new(),
-            hash_algorithm: String::new(),
+        let lto = |configure: &str| {
+            Identity {
+                configure: configure.into(),
+                ..Identity::default()
+            }
+            .link_time_optimised()
         };
-        let lto = |configure| built_with(configure).link_time_optimised();
         assert!(lto("'--prefix=/p' '--with-lto' '--with-pymalloc'"));
         assert!(lto("'--with-lto=thin'"));
         assert!(!lto("'--with-lto=no' '--with-pymalloc'"));
