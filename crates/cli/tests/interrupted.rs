@@ -115,6 +115,19 @@ impl Harness {
 
     /// Runs `command`: isobench, or a launcher (such as `nohup`) that execs it.
     fn launch(mut command: Command) -> Harness {
+        // The signals these tests send start at their default action, as in a
+        // job an interactive shell starts, even when the tests themselves run
+        // with them ignored (a background job of a script ignores SIGINT), as
+        // isobench rightly keeps an ignored signal ignored.
+        // SAFETY: the closure only calls signal(2), which is async-signal-safe.
+        unsafe {
+            command.pre_exec(|| {
+                for signal in [libc::SIGINT, libc::SIGTERM, libc::SIGHUP] {
+                    libc::signal(signal, libc::SIG_DFL);
+                }
+                Ok(())
+            });
+        }
         let mut child = command
             // A process group of its own, as a shell gives a job.
             .process_group(0)
@@ -162,12 +175,15 @@ impl Harness {
     /// Signals the harness's process group, as Ctrl-C in a terminal does:
     /// the workers and benchmark runs it started get the signal too.
     fn signal(&self, signal: &str) {
+        assert!(self.signal_group(signal), "kill -{signal} failed");
+    }
+
+    fn signal_group(&self, signal: &str) -> bool {
         let group = format!("-{}", self.child.id());
-        let sent = Command::new("kill")
+        Command::new("kill")
             .args([&format!("-{signal}"), "--", &group])
             .status()
-            .unwrap();
-        assert!(sent.success());
+            .is_ok_and(|status| status.success())
     }
 
     /// Waits for the harness to exit; its status and everything it said.
@@ -178,6 +194,21 @@ impl Harness {
         let status = self.child.wait().unwrap();
         self.seen.extend(self.lines.iter());
         (status, self.seen.join("\n"))
+    }
+}
+
+/// A test that fails while its harness runs would leave the harness making
+/// workers and containers under the tests after it: it is killed with its
+/// process group, and `isobench clean` removes what it made.
+impl Drop for Harness {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(None)) {
+            self.signal_group("KILL");
+            let _ = self.child.wait();
+            let _ = Command::new(env!("CARGO_BIN_EXE_isobench"))
+                .arg("clean")
+                .output();
+        }
     }
 }
 
