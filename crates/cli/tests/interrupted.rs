@@ -115,10 +115,11 @@ impl Harness {
 
     /// Runs `command`: isobench, or a launcher (such as `nohup`) that execs it.
     fn launch(mut command: Command) -> Harness {
-        // The signals these tests send start at their default action, as in a
-        // job an interactive shell starts, even when the tests themselves run
-        // with them ignored (a background job of a script ignores SIGINT), as
-        // isobench rightly keeps an ignored signal ignored.
+        // isobench keeps a signal ignored at its start ignored (as `nohup`
+        // asks), and a script's background job starts with SIGINT ignored. So
+        // that these tests do not depend on how they were started, the harness
+        // gets the signals they send at their default action, as a job an
+        // interactive shell starts does.
         // SAFETY: the closure only calls signal(2), which is async-signal-safe.
         unsafe {
             command.pre_exec(|| {
