@@ -187,10 +187,41 @@ impl Harness {
             .is_ok_and(|status| status.success())
     }
 
+    /// Waits until `condition` holds; if the harness ends first or time runs
+    /// out, the failure shows what the harness said (such as that the Docker
+    /// daemon is down).
+    fn wait_for(
+        &mut self,
+        what: &str,
+        limit: Duration,
+        mut condition: impl FnMut(&mut Harness) -> bool,
+    ) {
+        let start = Instant::now();
+        while !condition(self) {
+            let ended = self.child.try_wait().ok().flatten();
+            if ended.is_some() || start.elapsed() >= limit {
+                // After an exit, the rest of its standard error is on its way.
+                std::thread::sleep(Duration::from_millis(100));
+                self.seen.extend(self.lines.try_iter());
+                match ended {
+                    Some(status) => panic!(
+                        "the harness ended ({status}) while waiting for {what}; it said {:?}",
+                        self.seen
+                    ),
+                    None => panic!(
+                        "timed out waiting for {what}; the harness said {:?}",
+                        self.seen
+                    ),
+                }
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+
     /// Waits for the harness to exit; its status and everything it said.
     fn exit(mut self, limit: Duration) -> (ExitStatus, String) {
-        wait_until("the harness to exit", limit, || {
-            matches!(self.child.try_wait(), Ok(Some(_)))
+        self.wait_for("the harness to exit", limit, |harness| {
+            matches!(harness.child.try_wait(), Ok(Some(_)))
         });
         let status = self.child.wait().unwrap();
         self.seen.extend(self.lines.iter());
@@ -283,7 +314,9 @@ fn a_stopped_container_run_removes_its_containers() {
             "docker" => labelled_containers() > 10,
             _ => runc_states() > 10,
         };
-        wait_until("containers to start", Duration::from_secs(60), some_started);
+        harness.wait_for("containers to start", Duration::from_secs(60), |_| {
+            some_started()
+        });
         harness.signal("TERM");
         let (status, said) = harness.exit(Duration::from_secs(120));
         assert_eq!(status.code(), Some(128 + 15), "{said}");
@@ -303,7 +336,7 @@ fn a_second_interrupt_quits_at_once_and_clean_removes_the_rest() {
         &["mem", "--runtime", "docker", "--workers", "400"],
         out.path(),
     );
-    wait_until("containers to start", Duration::from_secs(60), || {
+    harness.wait_for("containers to start", Duration::from_secs(60), |_| {
         labelled_containers() > 10
     });
     harness.signal("INT");
@@ -352,11 +385,11 @@ fn clean_removes_what_ended_runs_left_and_leaves_a_running_one_alone() {
     };
 
     let out = tempfile::tempdir().unwrap();
-    let harness = Harness::measuring(
+    let mut harness = Harness::measuring(
         &["mem", "--runtime", "runc", "--workers", "1000"],
         out.path(),
     );
-    wait_until("containers to start", Duration::from_secs(60), || {
+    harness.wait_for("containers to start", Duration::from_secs(60), |_| {
         runc_states() > 50
     });
     let cleaned = Command::new(env!("CARGO_BIN_EXE_isobench"))
@@ -404,7 +437,7 @@ fn an_interrupted_profile_keeps_its_samples() {
     let mut harness = Harness::measuring(&["profile", "noop", "--seconds", "120"], out.path());
     harness.wait_for_line("profiling noop", Duration::from_secs(30));
     // The workload writes its jitdump once its code is loaded; then it runs.
-    wait_until("the workload to run", Duration::from_secs(60), || {
+    harness.wait_for("the workload to run", Duration::from_secs(60), |_| {
         std::fs::read_dir(out.path().join("jit")).is_ok_and(|entries| {
             entries
                 .flatten()
