@@ -21,12 +21,20 @@ fn running(pattern: &str) -> bool {
     !found.stdout.is_empty()
 }
 
-fn wait_until(what: &str, limit: Duration, mut condition: impl FnMut() -> bool) {
+/// Polls `condition` until it holds or `limit` has passed; whether it held.
+fn poll(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
     let start = Instant::now();
     while !condition() {
-        assert!(start.elapsed() < limit, "timed out waiting for {what}");
+        if start.elapsed() >= limit {
+            return false;
+        }
         std::thread::sleep(Duration::from_millis(20));
     }
+    true
+}
+
+fn wait_until(what: &str, limit: Duration, condition: impl FnMut() -> bool) {
+    assert!(poll(limit, condition), "timed out waiting for {what}");
 }
 
 #[test]
@@ -196,25 +204,29 @@ impl Harness {
         limit: Duration,
         mut condition: impl FnMut(&mut Harness) -> bool,
     ) {
-        let start = Instant::now();
-        while !condition(self) {
-            let ended = self.child.try_wait().ok().flatten();
-            if ended.is_some() || start.elapsed() >= limit {
-                // After an exit, the rest of its standard error is on its way.
-                std::thread::sleep(Duration::from_millis(100));
-                self.seen.extend(self.lines.try_iter());
-                match ended {
-                    Some(status) => panic!(
-                        "the harness ended ({status}) while waiting for {what}; it said {:?}",
-                        self.seen
-                    ),
-                    None => panic!(
-                        "timed out waiting for {what}; the harness said {:?}",
-                        self.seen
-                    ),
-                }
+        let mut ended = None;
+        let held = poll(limit, || {
+            if condition(self) {
+                return true;
             }
-            std::thread::sleep(Duration::from_millis(20));
+            ended = self.child.try_wait().ok().flatten();
+            ended.is_some()
+        });
+        if held && ended.is_none() {
+            return;
+        }
+        // After an exit, the rest of its standard error is on its way.
+        std::thread::sleep(Duration::from_millis(100));
+        self.seen.extend(self.lines.try_iter());
+        match ended {
+            Some(status) => panic!(
+                "the harness ended ({status}) while waiting for {what}; it said {:?}",
+                self.seen
+            ),
+            None => panic!(
+                "timed out waiting for {what}; the harness said {:?}",
+                self.seen
+            ),
         }
     }
 
