@@ -46,28 +46,26 @@ fn killing_the_harness_leaves_no_worker_behind() {
     // a good fraction of a second here, so the polling below cannot miss them
     // all (with 200 Faaslets a hold lasted 30 ms and a whole run 0.3 s).
     for (runtime, workers) in [("process", "1000,1001"), ("faaslet", "3000,3001")] {
-        let mut harness = Command::new(env!("CARGO_BIN_EXE_isobench"))
-            .args(["mem", "--runtime", runtime, "--workers", workers])
-            .arg("--out")
-            .arg(out.path().join(runtime))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
+        let out = out.path().join(runtime);
+        let mut harness = Harness::start(&[
+            "mem",
+            "--runtime",
+            runtime,
+            "--workers",
+            workers,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
         let pattern = match runtime {
             "process" => "target/guests/native/hold",
             _ => "isobench __host",
         };
-        wait_until("held workers", Duration::from_secs(30), || {
-            let finished = harness.try_wait().unwrap();
-            assert!(
-                finished.is_none(),
-                "the harness ended ({finished:?}) before its {runtime} workers were seen"
-            );
-            running(pattern)
-        });
-        harness.kill().unwrap();
-        harness.wait().unwrap();
+        harness.wait_for(
+            &format!("held {runtime} workers"),
+            Duration::from_secs(30),
+            |_| running(pattern),
+        );
+        harness.kill_alone();
         wait_until("workers to exit", Duration::from_secs(10), || {
             !running(pattern)
         });
@@ -80,26 +78,24 @@ fn killing_the_harness_leaves_no_worker_behind() {
 fn killing_the_harness_stops_the_benchmark_it_was_timing() {
     let _turn = one_at_a_time();
     let out = tempfile::tempdir().unwrap();
-    let mut harness = Command::new(env!("CARGO_BIN_EXE_isobench"))
-        .args(["polybench", "3mm", "--dataset", "large", "--no-verify"])
-        .args([
-            "--native-iterations",
-            "3",
-            "--wasm-iterations",
-            "3",
-            "--out",
-        ])
-        .arg(out.path())
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut harness = Harness::start(&[
+        "polybench",
+        "3mm",
+        "--dataset",
+        "large",
+        "--no-verify",
+        "--native-iterations",
+        "3",
+        "--wasm-iterations",
+        "3",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
     let kernel = "polybench/large/native/3mm";
-    wait_until("the native kernel", Duration::from_secs(60), || {
+    harness.wait_for("the native kernel", Duration::from_secs(60), |_| {
         running(kernel)
     });
-    harness.kill().unwrap();
-    harness.wait().unwrap();
+    harness.kill_alone();
     // One run of it takes seconds; dying with the harness takes milliseconds.
     wait_until("the kernel to stop", Duration::from_secs(2), || {
         !running(kernel)
@@ -228,6 +224,14 @@ impl Harness {
                 self.seen
             ),
         }
+    }
+
+    /// Kills the harness alone, not its process group, as `kill -9 PID` or
+    /// the kernel's out-of-memory killer would: what it started must not
+    /// outlive it by itself.
+    fn kill_alone(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
     }
 
     /// Waits for the harness to exit; its status and everything it said.
@@ -487,8 +491,7 @@ fn a_run_killed_outright_leaves_a_directory_marked_unfinished() {
         &["time", "--runtime", "thread", "--iterations", "1000000"],
         out.path(),
     );
-    harness.child.kill().unwrap();
-    harness.child.wait().unwrap();
+    harness.kill_alone();
     let meta = std::fs::read_to_string(out.path().join("meta.json")).unwrap();
     assert!(meta.contains("the run did not finish"), "{meta}");
     let again = Command::new(env!("CARGO_BIN_EXE_isobench"))
