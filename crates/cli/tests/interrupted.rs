@@ -63,7 +63,7 @@ fn killing_the_harness_leaves_no_worker_behind() {
         harness.wait_for(
             &format!("held {runtime} workers"),
             Duration::from_secs(30),
-            |_| running(pattern),
+            || running(pattern),
         );
         harness.kill_alone();
         wait_until("workers to exit", Duration::from_secs(10), || {
@@ -92,7 +92,7 @@ fn killing_the_harness_stops_the_benchmark_it_was_timing() {
         out.path().to_str().unwrap(),
     ]);
     let kernel = "polybench/large/native/3mm";
-    harness.wait_for("the native kernel", Duration::from_secs(60), |_| {
+    harness.wait_for("the native kernel", Duration::from_secs(60), || {
         running(kernel)
     });
     harness.kill_alone();
@@ -172,7 +172,7 @@ impl Harness {
             let left = deadline.saturating_duration_since(Instant::now());
             match self.lines.recv_timeout(left) {
                 Ok(line) => self.seen.push(line),
-                Err(_) => panic!("no line with `{text}` in {limit:?}; saw {:?}", self.seen),
+                Err(_) => self.fail(&format!("no line with `{text}` in {limit:?}")),
             }
         }
     }
@@ -194,36 +194,30 @@ impl Harness {
     /// Waits until `condition` holds; if the harness ends first or time runs
     /// out, the failure shows what the harness said (such as that the Docker
     /// daemon is down).
-    fn wait_for(
-        &mut self,
-        what: &str,
-        limit: Duration,
-        mut condition: impl FnMut(&mut Harness) -> bool,
-    ) {
+    fn wait_for(&mut self, what: &str, limit: Duration, mut condition: impl FnMut() -> bool) {
         let mut ended = None;
         let held = poll(limit, || {
-            if condition(self) {
+            if condition() {
                 return true;
             }
             ended = self.child.try_wait().ok().flatten();
             ended.is_some()
         });
-        if held && ended.is_none() {
-            return;
+        match ended {
+            Some(status) => self.fail(&format!(
+                "the harness ended ({status}) while waiting for {what}"
+            )),
+            None if !held => self.fail(&format!("timed out waiting for {what}")),
+            None => {}
         }
+    }
+
+    /// Fails the test with `why` and everything the harness has said.
+    fn fail(&mut self, why: &str) -> ! {
         // After an exit, the rest of its standard error is on its way.
         std::thread::sleep(Duration::from_millis(100));
         self.seen.extend(self.lines.try_iter());
-        match ended {
-            Some(status) => panic!(
-                "the harness ended ({status}) while waiting for {what}; it said {:?}",
-                self.seen
-            ),
-            None => panic!(
-                "timed out waiting for {what}; the harness said {:?}",
-                self.seen
-            ),
-        }
+        panic!("{why}; the harness said {:?}", self.seen)
     }
 
     /// Kills the harness alone, not its process group, as `kill -9 PID` or
@@ -236,9 +230,9 @@ impl Harness {
 
     /// Waits for the harness to exit; its status and everything it said.
     fn exit(mut self, limit: Duration) -> (ExitStatus, String) {
-        self.wait_for("the harness to exit", limit, |harness| {
-            matches!(harness.child.try_wait(), Ok(Some(_)))
-        });
+        if !poll(limit, || matches!(self.child.try_wait(), Ok(Some(_)))) {
+            self.fail("timed out waiting for the harness to exit");
+        }
         let status = self.child.wait().unwrap();
         self.seen.extend(self.lines.iter());
         (status, self.seen.join("\n"))
@@ -330,7 +324,7 @@ fn a_stopped_container_run_removes_its_containers() {
             "docker" => labelled_containers() > 10,
             _ => runc_states() > 10,
         };
-        harness.wait_for("containers to start", Duration::from_secs(60), |_| {
+        harness.wait_for("containers to start", Duration::from_secs(60), || {
             some_started()
         });
         harness.signal("TERM");
@@ -352,7 +346,7 @@ fn a_second_interrupt_quits_at_once_and_clean_removes_the_rest() {
         &["mem", "--runtime", "docker", "--workers", "400"],
         out.path(),
     );
-    harness.wait_for("containers to start", Duration::from_secs(60), |_| {
+    harness.wait_for("containers to start", Duration::from_secs(60), || {
         labelled_containers() > 10
     });
     harness.signal("INT");
@@ -405,7 +399,7 @@ fn clean_removes_what_ended_runs_left_and_leaves_a_running_one_alone() {
         &["mem", "--runtime", "runc", "--workers", "1000"],
         out.path(),
     );
-    harness.wait_for("containers to start", Duration::from_secs(60), |_| {
+    harness.wait_for("containers to start", Duration::from_secs(60), || {
         runc_states() > 50
     });
     let cleaned = Command::new(env!("CARGO_BIN_EXE_isobench"))
@@ -453,7 +447,7 @@ fn an_interrupted_profile_keeps_its_samples() {
     let mut harness = Harness::measuring(&["profile", "noop", "--seconds", "120"], out.path());
     harness.wait_for_line("profiling noop", Duration::from_secs(30));
     // The workload writes its jitdump once its code is loaded; then it runs.
-    harness.wait_for("the workload to run", Duration::from_secs(60), |_| {
+    harness.wait_for("the workload to run", Duration::from_secs(60), || {
         std::fs::read_dir(out.path().join("jit")).is_ok_and(|entries| {
             entries
                 .flatten()
