@@ -40,13 +40,13 @@ fn wait_until(what: &str, limit: Duration, condition: impl FnMut() -> bool) {
 #[test]
 fn killing_the_harness_leaves_no_worker_behind() {
     let _turn = one_at_a_time();
-    let out = tempfile::tempdir().unwrap();
+    let results = tempfile::tempdir().unwrap();
     // Each worker count is held for as long as its workers take to start and
     // be measured, then released: counts large enough that every hold lasts
     // a good fraction of a second here, so the polling below cannot miss them
     // all (with 200 Faaslets a hold lasted 30 ms and a whole run 0.3 s).
     for (runtime, workers) in [("process", "1000,1001"), ("faaslet", "3000,3001")] {
-        let out = out.path().join(runtime);
+        let out = results.path().join(runtime);
         let mut harness = Harness::start(&[
             "mem",
             "--runtime",
