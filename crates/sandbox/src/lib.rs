@@ -90,7 +90,8 @@ pub trait Held {
 
 /// What a fresh worker thread runs: one call, to completion. It returns
 /// what the call leaves to release, which the dispatching thread drops once
-/// it has joined the worker, inside the timed start.
+/// it has joined every worker of the batch, adding the drop to this worker's
+/// start.
 pub type ThreadTask = Box<dyn FnOnce() -> Result<Leftover, String> + Send>;
 
 /// What a finished call leaves to release (a Faaslet's instance), or nothing.

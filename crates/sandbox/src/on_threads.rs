@@ -34,7 +34,10 @@ impl Sandbox for OnThreads {
         // released what the call left. Joined in the order they were
         // spawned, one worker would be charged for waiting on another, so
         // each of several workers says which it is as its last act and is
-        // joined in the order they finish.
+        // joined in the order they finish. Released right after its join, a
+        // worker's leftover would hold up the joins of those that finished
+        // meanwhile, so all are released once every worker is joined, each
+        // charged the time its own release took.
         let (finished, finished_order) = mpsc::channel();
         let mut running = Vec::with_capacity(workers);
         for index in 0..workers {
@@ -62,6 +65,7 @@ impl Sandbox for OnThreads {
         }
         drop(finished);
         let mut starts = vec![Err(String::new()); workers];
+        let mut to_release = Vec::with_capacity(workers);
         for _ in 0..workers {
             // A worker that panicked says nothing: once no other can speak,
             // the rest are joined in order.
@@ -75,14 +79,21 @@ impl Sandbox for OnThreads {
             let (requested, handle) = &mut running[index];
             let joined = handle.take().expect("each worker is joined once").join();
             starts[index] = match joined {
-                // Released here, on the thread that made it (see `ThreadTask`).
                 Ok(Ok(leftover)) => {
-                    drop(leftover);
+                    to_release.push((index, leftover));
                     Ok(requested.elapsed())
                 }
                 Ok(Err(e)) => Err(e),
                 Err(_) => Err("the worker thread panicked".to_string()),
             };
+        }
+        // Released here, on the thread that made them (see `ThreadTask`).
+        for (index, leftover) in to_release {
+            let releasing = Instant::now();
+            drop(leftover);
+            if let Ok(start) = &mut starts[index] {
+                *start += releasing.elapsed();
+            }
         }
         Ok(Batch {
             starts,
@@ -269,6 +280,17 @@ mod tests {
     fn a_start_ends_when_what_it_left_has_been_released() {
         let started = starts(&[0], 0, 50);
         assert!(started[0] >= Duration::from_millis(50), "{started:?}");
+    }
+
+    #[test]
+    fn concurrent_workers_are_not_charged_for_each_others_release() {
+        // Both finish at once; released as each is joined, the second
+        // joined would seem to take both releases.
+        let started = starts(&[0, 0], 0, 100);
+        for start in &started {
+            assert!(*start >= Duration::from_millis(100), "{started:?}");
+            assert!(*start < Duration::from_millis(180), "{started:?}");
+        }
     }
 
     #[test]
