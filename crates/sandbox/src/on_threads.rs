@@ -78,22 +78,17 @@ impl Sandbox for OnThreads {
                 .expect("a worker is left to join");
             let (requested, handle) = &mut running[index];
             let joined = handle.take().expect("each worker is joined once").join();
-            starts[index] = match joined {
-                Ok(Ok(leftover)) => {
-                    to_release.push((index, leftover));
-                    Ok(requested.elapsed())
-                }
-                Ok(Err(e)) => Err(e),
-                Err(_) => Err("the worker thread panicked".to_string()),
-            };
+            match joined {
+                Ok(Ok(leftover)) => to_release.push((index, requested.elapsed(), leftover)),
+                Ok(Err(e)) => starts[index] = Err(e),
+                Err(_) => starts[index] = Err("the worker thread panicked".to_string()),
+            }
         }
         // Released here, on the thread that made them (see `ThreadTask`).
-        for (index, leftover) in to_release {
+        for (index, until_joined, leftover) in to_release {
             let releasing = Instant::now();
             drop(leftover);
-            if let Ok(start) = &mut starts[index] {
-                *start += releasing.elapsed();
-            }
+            starts[index] = Ok(until_joined + releasing.elapsed());
         }
         Ok(Batch {
             starts,
