@@ -70,7 +70,10 @@ pub fn profile(args: ProfileArgs) -> Result<()> {
     }
     // A wasm target does all its work in its own process, a native one in
     // the processes it starts.
-    let pid_file = output.dir().join("jit").join("target.pid");
+    // The target runs in the results directory (see `perf::record`).
+    let pid_file = std::path::absolute(output.dir())?
+        .join("jit")
+        .join("target.pid");
     let scope = if args.native {
         Scope::TargetTree
     } else {

@@ -25,25 +25,37 @@ fn module_2mm() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/guests/polybench/medium/wasm/2mm.wasm")
 }
 
+/// Run as the README shows it, into the default `results/<time>` beneath
+/// the working directory: a relative path, which perf and the target, running
+/// in the results directory's `jit/`, must not take relative to theirs.
 #[test]
 fn wasm_samples_land_in_the_kernel_under_its_own_name() {
-    let out = tempfile::tempdir().unwrap();
-    let output = isobench(&[
-        "profile",
-        "polybench:2mm",
-        "--dataset",
-        "medium",
-        "--seconds",
-        "2",
-        "--out",
-        out.path().to_str().unwrap(),
-    ]);
+    let cwd = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_isobench"))
+        .args([
+            "profile",
+            "polybench:2mm",
+            "--dataset",
+            "medium",
+            "--seconds",
+            "2",
+        ])
+        .current_dir(cwd.path())
+        .output()
+        .unwrap();
     assert!(output.status.success(), "{}", text(&output));
-    assert!(out.path().join("perf.data").exists());
-    let report = std::fs::read_to_string(out.path().join("report.txt")).unwrap();
+    let runs: Vec<PathBuf> = std::fs::read_dir(cwd.path().join("results"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    let [out] = &runs[..] else {
+        panic!("one results directory expected: {runs:?}")
+    };
+    assert!(out.join("perf.data").exists());
+    let report = std::fs::read_to_string(out.join("report.txt")).unwrap();
     assert!(report.contains("kernel_2mm"), "{report}");
     // Count leaf frames in the folded stacks: "frame;...;leaf count".
-    let folded = std::fs::read_to_string(out.path().join("folded.txt")).unwrap();
+    let folded = std::fs::read_to_string(out.join("folded.txt")).unwrap();
     let (mut total, mut in_kernel) = (0u64, 0u64);
     for line in folded.lines() {
         let (stack, count) = line.rsplit_once(' ').unwrap();
@@ -58,7 +70,7 @@ fn wasm_samples_land_in_the_kernel_under_its_own_name() {
         in_kernel * 2 >= total,
         "only {in_kernel} of {total} samples in 2mm functions"
     );
-    let summary = std::fs::read_to_string(out.path().join("summary.md")).unwrap();
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(summary.contains("| kernel_2mm"), "{summary}");
 }
 
@@ -110,18 +122,18 @@ fn every_short_lived_faaslet_thread_is_sampled() {
 }
 
 /// CPython in wasm, profiled as `pybench` runs it: the interpreter loop and
-/// the float object code show up under their C names.
+/// the float object code show up under their C names. The interpreters are
+/// named as the README names another pair, relative to the working directory.
 #[test]
 fn python_in_wasm_is_profiled_under_cpython_function_names() {
     let out = tempfile::tempdir().unwrap();
-    let output = isobench(&[
-        "profile",
-        "python:nbody",
-        "--seconds",
-        "2",
-        "--out",
-        out.path().to_str().unwrap(),
-    ]);
+    let output = Command::new(env!("CARGO_BIN_EXE_isobench"))
+        .args(["profile", "python:nbody", "--seconds", "2", "--out"])
+        .arg(out.path())
+        .current_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("../.."))
+        .env("ISOBENCH_PYTHON", "target/python")
+        .output()
+        .unwrap();
     assert!(output.status.success(), "{}", text(&output));
     let summary = std::fs::read_to_string(out.path().join("summary.md")).unwrap();
     let top: Vec<&str> = summary

@@ -103,21 +103,29 @@ impl PostLink {
     }
 }
 
+/// The repository's root.
+pub(crate) fn repo() -> PathBuf {
+    let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+    repo.canonicalize().unwrap_or(repo)
+}
+
+/// The directory `$var` names, made absolute (a profiled target runs in its
+/// results directory, where a path relative to where isobench started would
+/// lead it astray), else `in_repo` inside the repository.
+pub(crate) fn dir_from_env(var: &str, in_repo: &str) -> PathBuf {
+    match std::env::var_os(var) {
+        Some(dir) => std::path::absolute(&dir).unwrap_or_else(|_| dir.into()),
+        None => repo().join(in_repo),
+    }
+}
+
 impl Guests {
     /// Sources from `$ISOBENCH_GUESTS_SRC` or the repository's `guests/`;
     /// outputs to `$ISOBENCH_GUESTS_OUT` or the workspace's `target/guests`.
     pub fn locate() -> Self {
-        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let repo = repo.canonicalize().unwrap_or(repo);
-        let source_dir = std::env::var_os("ISOBENCH_GUESTS_SRC")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| repo.join("guests"));
-        let out_dir = std::env::var_os("ISOBENCH_GUESTS_OUT")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| repo.join("target/guests"));
         Guests {
-            source_dir,
-            out_dir,
+            source_dir: dir_from_env("ISOBENCH_GUESTS_SRC", "guests"),
+            out_dir: dir_from_env("ISOBENCH_GUESTS_OUT", "target/guests"),
         }
     }
 

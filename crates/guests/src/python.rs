@@ -80,13 +80,9 @@ impl Benchmark {
 impl Python {
     /// `$ISOBENCH_PYTHON` or the workspace's `target/python`.
     pub fn locate() -> Self {
-        let repo = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
-        let repo = repo.canonicalize().unwrap_or(repo);
         Python {
-            root: std::env::var_os("ISOBENCH_PYTHON")
-                .map(PathBuf::from)
-                .unwrap_or_else(|| repo.join("target/python")),
-            shim_source: repo.join("guests/python"),
+            root: crate::dir_from_env("ISOBENCH_PYTHON", "target/python"),
+            shim_source: crate::repo().join("guests/python"),
         }
     }
 

@@ -109,7 +109,8 @@ pub enum Scope<'a> {
 
 /// Records the command line `target` (program and arguments) into `dir`.
 /// With `jit`, the target is expected to write a jitdump into `dir/jit` (its
-/// working directory), which names the generated code.
+/// working directory, and perf's: paths on its command line must be absolute),
+/// which names the generated code.
 pub fn record(
     dir: &Path,
     target: &[OsString],
@@ -117,6 +118,8 @@ pub fn record(
     event: Event,
     jit: bool,
 ) -> Result<Recording> {
+    // perf runs in `dir/jit`, where `dir` itself may not be.
+    let dir = &std::path::absolute(dir)?;
     let jit_dir = dir.join("jit");
     std::fs::create_dir_all(&jit_dir)?;
     let perf_data = dir.join("perf.data");
