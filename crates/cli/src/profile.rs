@@ -68,12 +68,13 @@ pub fn profile(args: ProfileArgs) -> Result<()> {
     for (name, value) in workload.env {
         target.extend(["--env".into(), format!("{name}={value}").into()]);
     }
-    // A wasm target does all its work in its own process, a native one in
-    // the processes it starts.
-    // The target runs in the results directory (see `perf::record`).
+    // Absolute: the target runs in the results directory's `jit/` (see
+    // `perf::record`).
     let pid_file = std::path::absolute(output.dir())?
         .join("jit")
         .join("target.pid");
+    // A wasm target does all its work in its own process, a native one in
+    // the processes it starts.
     let scope = if args.native {
         Scope::TargetTree
     } else {
