@@ -7,6 +7,17 @@ use common::{isobench, text};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::{Mutex, MutexGuard};
+
+/// A profile samples every CPU, so it sees the processes of a profile
+/// recorded beside it, and their jitdumps, which perf fails to merge once
+/// that other test has removed them. The tests here record one at a time.
+fn one_profile_at_a_time() -> MutexGuard<'static, ()> {
+    static PROFILE: Mutex<()> = Mutex::new(());
+    PROFILE
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
 
 /// The medium 2mm module, built by `isobench polybench` if needed.
 fn module_2mm() -> PathBuf {
@@ -30,6 +41,7 @@ fn module_2mm() -> PathBuf {
 /// in the results directory's `jit/`, must not take relative to theirs.
 #[test]
 fn wasm_samples_land_in_the_kernel_under_its_own_name() {
+    let _alone = one_profile_at_a_time();
     let cwd = tempfile::tempdir().unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_isobench"))
         .args([
@@ -79,6 +91,7 @@ fn wasm_samples_land_in_the_kernel_under_its_own_name() {
 /// thread ends before its first sample and the profile is nearly empty).
 #[test]
 fn every_short_lived_faaslet_thread_is_sampled() {
+    let _alone = one_profile_at_a_time();
     let out = tempfile::tempdir().unwrap();
     let home = tempfile::tempdir().unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_isobench"))
@@ -126,6 +139,7 @@ fn every_short_lived_faaslet_thread_is_sampled() {
 /// named as the README names another pair, relative to the working directory.
 #[test]
 fn python_in_wasm_is_profiled_under_cpython_function_names() {
+    let _alone = one_profile_at_a_time();
     let out = tempfile::tempdir().unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_isobench"))
         .args(["profile", "python:nbody", "--seconds", "2", "--out"])
@@ -148,6 +162,31 @@ fn python_in_wasm_is_profiled_under_cpython_function_names() {
             .any(|f| f.starts_with("PyFloat_") || f.starts_with("float_")),
         "{summary}"
     );
+}
+
+/// A workload that fails under perf is reported with its own error, and not
+/// blamed on permissions that the harness has (the tests run as root).
+#[test]
+fn a_failing_workload_is_reported_with_its_traceback_and_no_permission_hint() {
+    let _alone = one_profile_at_a_time();
+    use std::os::unix::fs::MetadataExt;
+    let out = tempfile::tempdir().unwrap();
+    // No threads under WASI: the benchmark raises as it imports its pool.
+    let output = isobench(&[
+        "profile",
+        "python:concurrent_imap",
+        "--include-unsupported",
+        "--seconds",
+        "1",
+        "--out",
+        out.path().to_str().unwrap(),
+    ]);
+    assert!(!output.status.success());
+    let printed = text(&output);
+    assert!(printed.contains("Traceback"), "{printed}");
+    assert!(printed.contains("perf record failed"), "{printed}");
+    let root = std::fs::metadata("/proc/self").unwrap().uid() == 0;
+    assert_eq!(printed.contains("CAP_PERFMON"), !root, "{printed}");
 }
 
 #[test]

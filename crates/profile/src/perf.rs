@@ -61,6 +61,18 @@ fn perf() -> Command {
     Command::new("perf")
 }
 
+/// Whether `perf record -a` is surely allowed: as root, or with
+/// `kernel.perf_event_paranoid` at 0 or below (CAP_PERFMON, not checked
+/// here, would allow it too).
+fn may_sample_every_cpu() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    let root = unsafe { libc::geteuid() } == 0;
+    let paranoid = std::fs::read_to_string("/proc/sys/kernel/perf_event_paranoid")
+        .ok()
+        .and_then(|level| level.trim().parse::<i32>().ok());
+    root || paranoid.is_some_and(|level| level <= 0)
+}
+
 /// Names the package when `perf` is missing, before anything is recorded.
 pub fn check_installed() -> Result<String> {
     match perf().arg("--version").output() {
@@ -156,12 +168,14 @@ pub fn record(
     let status = wait_or_stop_early(recorder)?;
     // perf ends itself with the SIGINT it was stopped by, data written.
     if !status.success() && !stop::requested() {
+        // perf exits with the target's status when the target fails, so the
+        // permission hint is given only where permission could be the cause.
         let hint = match scope {
-            Scope::Target { .. } => {
+            Scope::Target { .. } if !may_sample_every_cpu() => {
                 " (sampling every CPU needs root, CAP_PERFMON or \
                  `sysctl kernel.perf_event_paranoid=0`)"
             }
-            Scope::TargetTree => "",
+            _ => "",
         };
         bail!("perf record failed ({status}); the workload's errors are above{hint}");
     }
@@ -180,14 +194,19 @@ pub fn record(
     };
     let named_data = if jit {
         let injected = jit_dir.join("perf.jit.data");
-        run_quietly(
-            perf()
-                .args(["inject", "-j", "-i"])
-                .arg(&perf_data)
-                .arg("-o")
-                .arg(&injected),
-            "perf inject -j",
-        )?;
+        let inject = perf()
+            .args(["inject", "-j", "-v", "-i"])
+            .arg(&perf_data)
+            .arg("-o")
+            .arg(&injected)
+            .output()
+            .context("running perf inject -j")?;
+        if !inject.status.success() {
+            bail!(
+                "{}",
+                inject_failure(&String::from_utf8_lossy(&inject.stderr), &jit_dir)
+            );
+        }
         injected
     } else {
         perf_data.clone()
@@ -245,6 +264,38 @@ fn wait_or_stop_early(mut recorder: Child) -> Result<ExitStatus> {
             told = true;
         }
         std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Why `perf inject -j` failed, from its verbose output. Sampling every CPU
+/// records every process's mappings, other processes' jitdumps among them,
+/// and perf merges each one it finds: one that is gone (another profile that
+/// ended and removed its results) fails the whole merge.
+fn inject_failure(verbose: &str, jit_dir: &Path) -> String {
+    let last_dump = verbose
+        .lines()
+        .rev()
+        .find_map(|line| line.strip_prefix("injecting: "))
+        .map(Path::new);
+    match last_dump {
+        Some(dump) if !dump.starts_with(jit_dir) => format!(
+            "perf inject -j could not merge {}, the jitdump of another process that ran while \
+             this one was recorded (every CPU is sampled): profile when no other `isobench \
+             profile`, or other JIT writing jitdumps for perf, runs at the same time",
+            dump.display()
+        ),
+        _ => {
+            // Without the per-function lines, which say nothing about the failure.
+            let tail: Vec<&str> = verbose
+                .lines()
+                .filter(|line| !line.starts_with("write ELF image"))
+                .collect();
+            format!(
+                "perf inject -j failed to merge the jitdump in {}: {}",
+                jit_dir.display(),
+                tail[tail.len().saturating_sub(20)..].join("\n")
+            )
+        }
     }
 }
 
@@ -314,7 +365,34 @@ fn leaf_counts(stacks: &BTreeMap<String, u64>) -> Vec<(String, u64)> {
 
 #[cfg(test)]
 mod tests {
-    use super::fold;
+    use super::{fold, inject_failure};
+    use std::path::Path;
+
+    #[test]
+    fn a_failed_merge_names_the_jitdump_of_another_process() {
+        let ours = Path::new("/r/1/jit");
+        let verbose = "injecting: /r/1/jit/jit-10.dump\nwrite ELF image /r/1/jit/jitted-10-0.so\n\
+                       injected: /r/1/jit/jit-10.dump (0)\njit marker found: /r/2/jit/jit-20.dump\n\
+                       injecting: /r/2/jit/jit-20.dump\n";
+        let message = inject_failure(verbose, ours);
+        assert!(
+            message.contains("could not merge /r/2/jit/jit-20.dump"),
+            "{message}"
+        );
+        assert!(message.contains("another process"), "{message}");
+        // A failure in our own jitdump is reported with perf's words, less
+        // the line per function.
+        let message = inject_failure(&verbose[..verbose.find("injected").unwrap()], ours);
+        assert!(
+            message.contains("failed to merge the jitdump in /r/1/jit"),
+            "{message}"
+        );
+        assert!(
+            message.contains("injecting: /r/1/jit/jit-10.dump"),
+            "{message}"
+        );
+        assert!(!message.contains("write ELF image"), "{message}");
+    }
 
     #[test]
     fn stacks_are_folded_root_first_and_counted() {
