@@ -168,8 +168,8 @@ fn python_in_wasm_is_profiled_under_cpython_function_names() {
 /// blamed on permissions that the harness has (the tests run as root).
 #[test]
 fn a_failing_workload_is_reported_with_its_traceback_and_no_permission_hint() {
-    let _alone = one_profile_at_a_time();
     use std::os::unix::fs::MetadataExt;
+    let _alone = one_profile_at_a_time();
     let out = tempfile::tempdir().unwrap();
     // No threads under WASI: the benchmark raises as it imports its pool.
     let output = isobench(&[
