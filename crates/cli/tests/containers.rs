@@ -6,6 +6,7 @@ mod common;
 
 use common::{copy_of_guests, isobench_with, labelled_containers, text};
 
+use isobench_measure::{process_tree_cpu, processes_named};
 use isobench_report::record::read_tidy_csv;
 use std::process::Command;
 
@@ -115,6 +116,19 @@ fn docker_times_starts_and_removals_and_reports_a_failing_guest() {
     // dockerd and containerd alone hold tens of MiB; each container more.
     assert!(pss(0) > 20e6, "{}", pss(0));
     assert!(pss(4) > pss(0) + 4.0 * 256e3, "{} vs {}", pss(4), pss(0));
+    // With no container, the CPU time is what the daemons spent during that
+    // configuration, not all they have spent since they started.
+    let daemons = processes_named(|comm| comm == "dockerd" || comm == "containerd");
+    let since_start = process_tree_cpu(&daemons).total().as_nanos() as f64;
+    let idle_cpu = records
+        .iter()
+        .find(|r| r.workers == 0 && r.metric == "cpu_ns")
+        .unwrap()
+        .value;
+    assert!(
+        since_start > 0.0 && idle_cpu < since_start / 2.0,
+        "{idle_cpu} ns with no container, of {since_start} ns since the daemons started"
+    );
     assert_eq!(labelled_containers(), 0);
 }
 

@@ -87,7 +87,7 @@ fn descendants_finds_children_and_grandchildren() {
     let root = shell.id() as i32;
     let mut found = Vec::new();
     for _ in 0..200 {
-        found = descendants(root);
+        found = descendants(&[root]);
         if found.len() == 3 {
             break;
         }

@@ -391,10 +391,10 @@ async fn start_hold(
 impl Held for HeldContainers {
     fn accounted_pids(&self) -> Vec<i32> {
         let mut pids = daemon_pids();
-        for shim in processes_named(|comm| comm.starts_with("containerd-shim")) {
-            // The shim itself and the container processes it parents.
-            pids.extend(descendants(shim));
-        }
+        // The shims themselves and the container processes they parent.
+        pids.extend(descendants(&processes_named(|comm| {
+            comm.starts_with("containerd-shim")
+        })));
         pids.sort_unstable();
         pids.dedup();
         pids

@@ -5,6 +5,7 @@ use crate::child::{wait_for_exits, Watched};
 use crate::{Batch, Env, Held, Sandbox};
 use anyhow::{bail, Context, Result};
 use isobench_guests::Flavour;
+use isobench_measure::descendants;
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
@@ -165,8 +166,11 @@ struct HeldProcesses {
 }
 
 impl Held for HeldProcesses {
+    /// The started processes and theirs: for `runc` and `crun`, the
+    /// runtime's process and the container it runs, its child.
     fn accounted_pids(&self) -> Vec<i32> {
-        self.children.iter().map(|c| c.id() as i32).collect()
+        let started: Vec<i32> = self.children.iter().map(|c| c.id() as i32).collect();
+        descendants(&started)
     }
 
     fn poll_ready(&mut self) -> Result<bool> {

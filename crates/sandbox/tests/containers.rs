@@ -1,9 +1,10 @@
-//! The `docker` runtime against the real engine: held containers are in the
-//! accounted set with their shims and the daemons, and nothing is left after.
+//! Held containers are in the accounted set with the processes that run them:
+//! for `docker`, against the real engine, their shims and the daemons, and
+//! nothing is left after; for `runc`, the runtime's processes.
 
 use isobench_faaslet::RuntimeConfig;
 use isobench_guests::Guests;
-use isobench_sandbox::{create, Env};
+use isobench_sandbox::{create, Env, Held, Sandbox};
 use std::process::Command;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -38,12 +39,10 @@ fn labelled_containers() -> Vec<String> {
         .collect()
 }
 
-/// One test, steps in order, so that no other test's containers are around
-/// when this one checks that none is left.
-#[test]
-fn held_containers_are_accounted_and_cold_starts_clean_up() {
-    let docker = create("docker", &env(), 5).expect("the docker runtime (is dockerd running?)");
-    let mut held = docker.hold(5).unwrap();
+/// Holds `workers` containers of `sandbox` and waits until all are ready:
+/// the held containers and the accounted set's command names.
+fn hold_ready(sandbox: &dyn Sandbox, workers: usize) -> (Box<dyn Held>, Vec<String>) {
+    let mut held = sandbox.hold(workers).unwrap();
     let deadline = Instant::now() + Duration::from_secs(120);
     while !held.poll_ready().unwrap() {
         assert!(
@@ -52,7 +51,16 @@ fn held_containers_are_accounted_and_cold_starts_clean_up() {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    let names: Vec<String> = held.accounted_pids().into_iter().map(comm).collect();
+    let names = held.accounted_pids().into_iter().map(comm).collect();
+    (held, names)
+}
+
+/// One test, steps in order, so that no other test's containers are around
+/// when this one checks that none is left.
+#[test]
+fn held_containers_are_accounted_and_cold_starts_clean_up() {
+    let docker = create("docker", &env(), 5).expect("the docker runtime (is dockerd running?)");
+    let (held, names) = hold_ready(&*docker, 5);
     let count = |pred: &dyn Fn(&str) -> bool| names.iter().filter(|n| pred(n)).count();
     assert_eq!(count(&|n| n == "hold"), 5, "{names:?}");
     assert!(
@@ -73,4 +81,22 @@ fn held_containers_are_accounted_and_cold_starts_clean_up() {
     }
     assert_eq!(batch.teardown.len(), 2);
     assert!(labelled_containers().is_empty());
+}
+
+#[test]
+fn held_runc_containers_are_accounted_with_their_runtime_processes() {
+    let runc = create("runc", &env(), 3).expect("the runc runtime");
+    let (held, names) = hold_ready(&*runc, 3);
+    // `runc run` stays the parent of the container's process.
+    assert_eq!(
+        names.iter().filter(|n| *n == "hold").count(),
+        3,
+        "{names:?}"
+    );
+    assert_eq!(
+        names.iter().filter(|n| *n == "runc").count(),
+        3,
+        "{names:?}"
+    );
+    held.release().unwrap();
 }
