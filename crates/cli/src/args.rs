@@ -1,4 +1,7 @@
-//! Command-line arguments, with every bad value refused up front.
+//! Command-line arguments, with every bad value refused up front. Numeric
+//! options accept values that begin with `-` (`allow_hyphen_values`), so that
+//! `--workers -1` reaches the option's own parser and is refused with the
+//! reason, not as an unexpected argument.
 
 use clap::{Args, Parser, Subcommand};
 use isobench_faaslet::RuntimeConfig;
@@ -59,10 +62,10 @@ pub enum Command {
 #[derive(Args, Clone)]
 pub struct FaasletArgs {
     /// Most linear memory one Faaslet may have, in MiB
-    #[arg(long = "memory-cap-mib", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..=4096))]
+    #[arg(long = "memory-cap-mib", allow_hyphen_values = true, default_value_t = 1024, value_parser = memory_cap_mib)]
     pub memory_cap_mib: u64,
     /// Longest one Faaslet may run, in seconds (PolyBench and Python runs, native ones too)
-    #[arg(long = "time-limit", default_value_t = 60.0, value_parser = positive_seconds)]
+    #[arg(long = "time-limit", allow_hyphen_values = true, default_value_t = 60.0, value_parser = positive_seconds)]
     pub time_limit: f64,
 }
 
@@ -105,18 +108,18 @@ pub struct TimeArgs {
     #[arg(long, default_value = "thread,process,faaslet,faaslet-restore", value_parser = runtimes)]
     pub runtime: Runtimes,
     /// Concurrent worker counts, comma-separated
-    #[arg(long, default_value = "1", value_parser = positive_counts)]
+    #[arg(long, allow_hyphen_values = true, default_value = "1", value_parser = positive_counts)]
     pub workers: Counts,
     /// Recorded batches per runtime and worker count
-    #[arg(long, default_value_t = 500, value_parser = positive_count)]
+    #[arg(long, allow_hyphen_values = true, default_value_t = 500, value_parser = positive_count)]
     pub iterations: usize,
     /// Unrecorded batches before the recorded ones
-    #[arg(long, default_value_t = 10, value_parser = count)]
+    #[arg(long, allow_hyphen_values = true, default_value_t = 10, value_parser = count)]
     pub warmup: usize,
     /// Idle time before each recorded batch, in milliseconds: 0 starts each
     /// batch as the last one ends (as Faasm measured); a pause lets the
     /// machine go idle, as between a platform's sporadic requests
-    #[arg(long = "pause-ms", default_value_t = 0.0, value_parser = pause_ms)]
+    #[arg(long = "pause-ms", allow_hyphen_values = true, default_value_t = 0.0, value_parser = pause_ms)]
     pub pause_ms: f64,
     #[command(flatten)]
     pub common: Common,
@@ -128,7 +131,7 @@ pub struct MemArgs {
     #[arg(long, default_value = "thread,process,faaslet,faaslet-restore", value_parser = runtimes)]
     pub runtime: Runtimes,
     /// Worker counts to hold, comma-separated (0 measures the base cost)
-    #[arg(long, default_value = "0,100,500,1000", value_parser = counts)]
+    #[arg(long, allow_hyphen_values = true, default_value = "0,100,500,1000", value_parser = counts)]
     pub workers: Counts,
     #[command(flatten)]
     pub common: Common,
@@ -137,7 +140,7 @@ pub struct MemArgs {
 #[derive(Args)]
 pub struct RunArgs {
     /// Recorded cold-start batches per runtime and worker count
-    #[arg(long, default_value_t = 1000, value_parser = positive_count)]
+    #[arg(long, allow_hyphen_values = true, default_value_t = 1000, value_parser = positive_count)]
     pub iterations: usize,
     #[command(flatten)]
     pub common: Common,
@@ -155,13 +158,13 @@ pub struct PolybenchArgs {
     #[arg(long, default_value = "medium")]
     pub dataset: Dataset,
     /// Recorded native runs per kernel
-    #[arg(long, default_value_t = 5, value_parser = positive_count)]
+    #[arg(long, allow_hyphen_values = true, default_value_t = 5, value_parser = positive_count)]
     pub native_iterations: usize,
     /// Recorded wasm runs per kernel
-    #[arg(long, default_value_t = 5, value_parser = positive_count)]
+    #[arg(long, allow_hyphen_values = true, default_value_t = 5, value_parser = positive_count)]
     pub wasm_iterations: usize,
     /// Unrecorded runs on each side before the recorded ones
-    #[arg(long, default_value_t = 1, value_parser = count)]
+    #[arg(long, allow_hyphen_values = true, default_value_t = 1, value_parser = count)]
     pub warmup: usize,
     /// Skip the check that native and wasm produce byte-identical output arrays
     #[arg(long)]
@@ -179,16 +182,16 @@ pub struct PybenchArgs {
     #[arg(long)]
     pub list: bool,
     /// Recorded native runs per benchmark
-    #[arg(long, default_value_t = 10, value_parser = positive_count)]
+    #[arg(long, allow_hyphen_values = true, default_value_t = 10, value_parser = positive_count)]
     pub native_iterations: usize,
     /// Recorded wasm runs per benchmark
-    #[arg(long, default_value_t = 10, value_parser = positive_count)]
+    #[arg(long, allow_hyphen_values = true, default_value_t = 10, value_parser = positive_count)]
     pub wasm_iterations: usize,
     /// Unrecorded values of the benchmark body inside each run, before the recorded one
-    #[arg(long, default_value_t = 1, value_parser = count)]
+    #[arg(long, allow_hyphen_values = true, default_value_t = 1, value_parser = count)]
     pub warmups: usize,
     /// Loops per value are doubled until one value takes this long natively, in seconds
-    #[arg(long, default_value_t = 0.1, value_parser = positive_seconds)]
+    #[arg(long, allow_hyphen_values = true, default_value_t = 0.1, value_parser = positive_seconds)]
     pub min_time: f64,
     /// Also run benchmarks listed as not running, to see how they fail
     #[arg(long)]
@@ -212,7 +215,7 @@ pub struct ProfileArgs {
     #[arg(long, default_value = "small")]
     pub dataset: Dataset,
     /// Repeat the workload for at least this many seconds
-    #[arg(long, default_value_t = 3.0, value_parser = positive_seconds)]
+    #[arg(long, allow_hyphen_values = true, default_value_t = 3.0, value_parser = positive_seconds)]
     pub seconds: f64,
     /// Also profile a Python benchmark listed as not running, to see how it fails
     #[arg(long)]
@@ -234,12 +237,12 @@ pub struct CompareArgs {
     /// The later results directory
     pub new: PathBuf,
     /// Exit with status 1 when a significant regression exceeds this many percent
-    #[arg(long, value_name = "PCT", value_parser = positive_percent)]
+    #[arg(long, allow_hyphen_values = true, value_name = "PCT", value_parser = positive_percent)]
     pub fail_on_regress: Option<f64>,
     /// Changes of the median smaller than this many percent are not significant;
     /// an interval wider than four times this that does not lie wholly beyond it
     /// is "too noisy to tell"
-    #[arg(long, value_name = "PCT", default_value_t = 5.0, value_parser = positive_percent)]
+    #[arg(long, allow_hyphen_values = true, value_name = "PCT", default_value_t = 5.0, value_parser = positive_percent)]
     pub noise: f64,
 }
 
@@ -330,7 +333,12 @@ fn runtimes(list: &str) -> Result<Runtimes, String> {
     let names = list
         .split(',')
         .map(|name| isobench_sandbox::runtime_name(name.trim()).map_err(|e| e.to_string()));
-    distinct(names, |name| format!("`{name}`")).map(Runtimes)
+    let names = distinct(names, |name| format!("`{name}`"))?;
+    // A daemon elsewhere is refused now, not after the other runtimes ran.
+    if names.contains(&"docker") {
+        isobench_sandbox::docker::engine_socket().map_err(|e| e.to_string())?;
+    }
+    Ok(Runtimes(names))
 }
 
 fn count(text: &str) -> Result<usize, String> {
@@ -391,6 +399,18 @@ fn pause_ms(text: &str) -> Result<f64, String> {
         Ok(ms) if (0.0..=MAX_PAUSE_MS).contains(&ms) => Ok(ms),
         _ => Err(format!(
             "`{text}` is not a number of milliseconds from 0 to {MAX_PAUSE_MS}"
+        )),
+    }
+}
+
+/// The largest linear memory a wasm32 module can address.
+const MAX_MEMORY_CAP_MIB: u64 = 4096;
+
+fn memory_cap_mib(text: &str) -> Result<u64, String> {
+    match text.trim().parse::<u64>() {
+        Ok(mib) if (1..=MAX_MEMORY_CAP_MIB).contains(&mib) => Ok(mib),
+        _ => Err(format!(
+            "`{text}` is not a whole number of MiB from 1 to {MAX_MEMORY_CAP_MIB}"
         )),
     }
 }

@@ -172,7 +172,7 @@ fn resolve(workload: &str, guests: &Guests, args: &ProfileArgs) -> Result<Worklo
         });
     }
     if let Some(kernel) = workload.strip_prefix("polybench:") {
-        let kernel = polybench::select(&[kernel.to_string()])?[0];
+        let kernel = polybench::select(&[one_name(kernel)?])?[0];
         let build = guests.polybench(kernel, args.dataset)?;
         let path = if args.native {
             build.native
@@ -190,7 +190,7 @@ fn resolve(workload: &str, guests: &Guests, args: &ProfileArgs) -> Result<Worklo
         python.ensure_ready()?;
         let benchmark = select(
             &python.catalogue()?,
-            &[name.to_string()],
+            &[one_name(name)?],
             args.include_unsupported,
         )?
         .pop()
@@ -216,6 +216,17 @@ fn resolve(workload: &str, guests: &Guests, args: &ProfileArgs) -> Result<Worklo
         "unknown workload `{workload}`: choose `noop`, `polybench:KERNEL` (kernels are listed \
          by `isobench polybench --list`) or `python:BENCHMARK` (`isobench pybench --list`)"
     )
+}
+
+/// The one kernel or benchmark a workload names: a profile mixing several
+/// would attribute no sample to any one of them.
+fn one_name(name: &str) -> Result<String> {
+    if name.contains(',') || name.eq_ignore_ascii_case("all") {
+        bail!(
+            "`profile` records one workload at a time: name one kernel or benchmark, not `{name}`"
+        );
+    }
+    Ok(name.to_string())
 }
 
 /// `isobench __profile-target`: the process perf records.

@@ -60,6 +60,27 @@ fn bad_arguments_are_refused_with_the_reason() {
         &["time", "--pause-ms=-1"],
         &["`-1` is not a number of milliseconds from 0 to 1000"],
     );
+    // A negative number after a space is the option's value, not a flag.
+    refused(&["mem", "--workers", "-3"], &["`-3` is not a whole number"]);
+    refused(
+        &["time", "--memory-cap-mib", "-5"],
+        &["`-5` is not a whole number of MiB from 1 to 4096"],
+    );
+    refused(
+        &["compare", "/tmp", "/tmp", "--noise", "-5"],
+        &["`-5` is not a percentage"],
+    );
+    // A kernel named twice would have its runs pooled as one.
+    refused(&["polybench", "2mm,2MM"], &["`2mm` is given twice"]);
+    refused(&["polybench", "all,2mm"], &["give `all` alone"]);
+    refused(
+        &["profile", "polybench:all"],
+        &["one workload at a time", "not `all`"],
+    );
+    refused(
+        &["profile", "polybench:2mm,lu"],
+        &["one workload at a time", "not `2mm,lu`"],
+    );
 }
 
 #[test]

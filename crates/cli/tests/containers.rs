@@ -162,17 +162,26 @@ fn without_a_daemon_docker_says_how_to_start_it_and_the_run_goes_on() {
     // by the local one.
     let elsewhere = out.path().join("elsewhere");
     let output = Command::new(env!("CARGO_BIN_EXE_isobench"))
-        .args(["time", "--runtime", "docker", "--iterations", "3", "--out"])
+        .args([
+            "time",
+            "--runtime",
+            "thread,docker",
+            "--iterations",
+            "3",
+            "--out",
+        ])
         .arg(&elsewhere)
         .env("DOCKER_HOST", "tcp://127.0.0.1:2375")
         .output()
         .unwrap();
     assert!(!output.status.success());
     assert!(
-        text(&output).contains("failed: docker: DOCKER_HOST is tcp://127.0.0.1:2375"),
+        text(&output).contains("DOCKER_HOST is tcp://127.0.0.1:2375"),
         "{}",
         text(&output)
     );
+    // Refused before anything ran.
+    assert!(!elsewhere.exists(), "{}", text(&output));
 }
 
 #[test]

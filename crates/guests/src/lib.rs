@@ -235,6 +235,23 @@ impl Builder {
     }
 }
 
+/// The names of a selection (`all` or a list of kernels or benchmarks), in
+/// lower case, as the catalogues spell them (`2MM` means 2mm). A name given
+/// twice, or beside `all`, is refused: its runs would be pooled as one.
+pub(crate) fn selection(names: &[String]) -> Result<Vec<String>> {
+    let mut seen: Vec<String> = Vec::new();
+    for name in names.iter().map(|n| n.to_lowercase()) {
+        if seen.contains(&name) {
+            bail!("`{name}` is given twice");
+        }
+        seen.push(name);
+    }
+    if seen.len() > 1 && seen.iter().any(|n| n == "all") {
+        bail!("`all` names every one already: give `all` alone, or a list without it");
+    }
+    Ok(seen)
+}
+
 fn stamp(inputs: &[PathBuf], recipe: &str, compiler: &str) -> Result<String> {
     let mut hasher = Sha256::new();
     for source in inputs {

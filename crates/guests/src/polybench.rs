@@ -176,8 +176,7 @@ fn parse_catalogue(tsv: &str) -> Result<Vec<Kernel>> {
 /// The kernels named, in the catalogue's order; `all` names every one.
 pub fn select(names: &[String]) -> Result<Vec<&'static Kernel>> {
     let all = catalogue();
-    // The catalogue's names are lower case; `2MM` means 2mm, as `MEDIUM` means medium.
-    let names: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
+    let names = crate::selection(names)?;
     if names.iter().any(|n| n == "all") {
         return Ok(all.iter().collect());
     }

@@ -193,8 +193,7 @@ pub fn select(
     names: &[String],
     include_unsupported: bool,
 ) -> Result<Vec<Benchmark>> {
-    // pyperformance's names are lower case; `NBODY` means nbody.
-    let names: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
+    let names = crate::selection(names)?;
     let all = names.iter().any(|n| n == "all");
     for name in names.iter().filter(|n| *n != "all") {
         let Some(benchmark) = catalogue.iter().find(|b| &b.name == name) else {

@@ -51,6 +51,23 @@ pub struct Docker {
     runtime: Arc<Runtime>,
 }
 
+/// The socket of the engine to measure: its default one, or the one
+/// `DOCKER_HOST` names, which must be a local socket.
+pub fn engine_socket() -> Result<String> {
+    match std::env::var("DOCKER_HOST") {
+        Err(_) => Ok(DEFAULT_SOCKET.to_string()),
+        Ok(host) => match host.strip_prefix("unix://") {
+            Some(path) => Ok(path.to_string()),
+            // The daemon's processes are measured, so it must run here.
+            None => bail!(
+                "DOCKER_HOST is {host}, but isobench measures the Docker daemon's own \
+                 processes, so it only talks to one on this machine: unset DOCKER_HOST or \
+                 set it to unix://PATH"
+            ),
+        },
+    }
+}
+
 /// A tokio runtime and a client that has been answered by the daemon.
 pub(crate) fn connect() -> Result<(Client, Arc<Runtime>)> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -59,18 +76,7 @@ pub(crate) fn connect() -> Result<(Client, Arc<Runtime>)> {
         .build()
         .context("starting the tokio runtime for the Docker client")?;
     let advice = "start it with `dockerd &` (scripts/setup installs docker.io and starts it)";
-    let socket = match std::env::var("DOCKER_HOST") {
-        Err(_) => DEFAULT_SOCKET.to_string(),
-        Ok(host) => match host.strip_prefix("unix://") {
-            Some(path) => path.to_string(),
-            // The daemon's processes are measured, so it must run here.
-            None => bail!(
-                "DOCKER_HOST is {host}, but isobench measures the Docker daemon's own \
-                 processes, so it only talks to one on this machine: unset DOCKER_HOST or \
-                 set it to unix://PATH"
-            ),
-        },
-    };
+    let socket = engine_socket()?;
     let client = Client::connect_with_socket(&socket, 120, &API_VERSION)
         .map_err(|e| anyhow!("no Docker daemon at {socket} ({e}); {advice}"))?;
     runtime
