@@ -43,6 +43,7 @@ fn run(cli: Cli) -> Result<()> {
                 pause: Duration::from_secs_f64(args.pause_ms / 1000.0),
             };
             output.setting("time_pause_ms", args.pause_ms.into());
+            output.setting("time_iterations", args.iterations.into());
             let result = time::run(&env, &options, &mut counters);
             output.time(&result)?;
             output.finish()
@@ -69,6 +70,7 @@ fn run(cli: Cli) -> Result<()> {
                 pause: Duration::ZERO,
             };
             output.setting("time_pause_ms", 0.0.into());
+            output.setting("time_iterations", args.iterations.into());
             eprintln!(
                 "isobench run: cold starts ({} iterations), then footprint",
                 args.iterations

@@ -46,7 +46,10 @@ fn summary(dir: &Path, results: &Results) -> Result<String> {
     if ran(dir, "time") {
         let runtimes = distinct(results.time.iter().map(|r| r.runtime.as_str()));
         let workers = distinct(results.time.iter().map(|r| r.workers as usize));
-        out += &time::summary(&results.time, &runtimes, &workers);
+        let planned = meta["settings"]["time_iterations"]
+            .as_u64()
+            .map(|n| n as usize);
+        out += &time::summary(&results.time, &runtimes, &workers, planned);
     }
     if ran(dir, "mem") {
         let runtimes = distinct(results.mem.iter().map(|r| r.runtime.as_str()));

@@ -113,7 +113,12 @@ pub fn run(
     }
     bar.finish_and_clear();
     note_if_stopped(&mut result, "time");
-    result.summary = summary(&result.records, &options.runtimes, &options.workers);
+    result.summary = summary(
+        &result.records,
+        &options.runtimes,
+        &options.workers,
+        Some(options.iterations),
+    );
     result
 }
 
@@ -346,8 +351,16 @@ fn reference_runtime<'a>(runtimes: &[&'a str]) -> Option<&'a str> {
 
 /// The per-configuration table: median cold start with its 95% confidence
 /// interval, mean ± σ, min…max, outliers, and the median's ratio to the
-/// reference runtime.
-pub fn summary(records: &[Record], runtimes: &[&str], workers: &[usize]) -> String {
+/// reference runtime. `planned` is the iterations each configuration was to
+/// run, which places its rounds' boundaries (a stopped run recorded fewer);
+/// `None` for a directory that does not say, whose recorded iterations are
+/// then taken as all.
+pub fn summary(
+    records: &[Record],
+    runtimes: &[&str],
+    workers: &[usize],
+    planned: Option<usize>,
+) -> String {
     let mut out = String::from("## Cold start (`noop`)\n\n");
     out += &pacing(records);
     let reference_name = reference_runtime(runtimes).unwrap_or("thread");
@@ -378,11 +391,17 @@ pub fn summary(records: &[Record], runtimes: &[&str], workers: &[usize]) -> Stri
                 Some(_) if runtime == reference_name => ("1.00".into(), "1.00".into()),
                 Some(r) => (
                     format_ratio(&Ratio::of_medians(&s, r)),
-                    summarize(&round_ratios(records, runtime, reference_name, w as u64))
-                        .filter(|rounds| rounds.n > 1)
-                        .map_or("–".into(), |rounds| {
-                            format_ratio(&Ratio::of_rounds(&rounds))
-                        }),
+                    summarize(&round_ratios(
+                        records,
+                        runtime,
+                        reference_name,
+                        w as u64,
+                        planned,
+                    ))
+                    .filter(|rounds| rounds.n > 1)
+                    .map_or("–".into(), |rounds| {
+                        format_ratio(&Ratio::of_rounds(&rounds))
+                    }),
                 ),
                 None => ("–".into(), "–".into()),
             };
@@ -411,11 +430,17 @@ pub fn summary(records: &[Record], runtimes: &[&str], workers: &[usize]) -> Stri
 
 /// Per round, the median start of `runtime` in its block over the median
 /// start of `reference` in its block of the same round, for rounds where
-/// both ran. A round's blocks run one right after the other, so a state of
+/// both ran (a stopped run may have ended in the first). A round's blocks run one right after the other, so a state of
 /// the machine that outlasts a round (a thread woken on the other CPU, say)
 /// weighs on both sides of that round's ratio; the ratio of whole-run
 /// medians mixes states in whatever proportions each runtime met them.
-fn round_ratios(records: &[Record], runtime: &str, reference: &str, workers: u64) -> Vec<f64> {
+fn round_ratios(
+    records: &[Record],
+    runtime: &str,
+    reference: &str,
+    workers: u64,
+    planned: Option<usize>,
+) -> Vec<f64> {
     let starts = |name: &str| -> Vec<(u64, f64)> {
         records
             .iter()
@@ -424,13 +449,12 @@ fn round_ratios(records: &[Record], runtime: &str, reference: &str, workers: u64
             .collect()
     };
     let (ours, theirs) = (starts(runtime), starts(reference));
-    let iterations = ours
+    let recorded = ours
         .iter()
         .chain(&theirs)
-        .map(|&(i, _)| i + 1)
-        .max()
-        .unwrap_or(0);
-    let firsts = round_firsts(iterations as usize);
+        .map(|&(i, _)| i as usize + 1)
+        .max();
+    let firsts = round_firsts(planned.or(recorded).unwrap_or(0));
     let by_round = |starts: &[(u64, f64)]| -> Vec<Vec<f64>> {
         let mut grouped = vec![Vec::new(); firsts.len()];
         for &(iteration, value) in starts {
@@ -604,19 +628,42 @@ mod tests {
     fn rounds_pair_each_block_with_the_reference_block_of_its_round() {
         let mut records = starts("thread", 1.0);
         records.extend(starts("faaslet", 1.2));
-        let ratios = round_ratios(&records, "faaslet", "thread", 1);
+        let ratios = round_ratios(&records, "faaslet", "thread", 1, Some(100));
         assert_eq!(ratios.len(), 10);
         for ratio in &ratios {
             assert!((ratio - 1.2).abs() < 1e-3, "{ratios:?}");
         }
         // Whole-run medians straddle the switch: their ratio's interval
         // spans both states, the rounds' does not.
-        let summary = summary(&records, &["thread", "faaslet"], &[1]);
+        let summary = summary(&records, &["thread", "faaslet"], &[1], Some(100));
         let row = summary
             .lines()
             .find(|l| l.starts_with("| faaslet"))
             .unwrap();
         assert!(row.contains("| 1.20 (0.60 … 2.40) "), "{summary}");
         assert!(row.contains("| 1.20 (1.20 … 1.20) "), "{summary}");
+    }
+
+    #[test]
+    fn a_stopped_run_is_paired_by_its_real_rounds() {
+        // Stopped in the second of ten rounds of 100 iterations: rounds are
+        // still ten iterations long, and only two have any starts.
+        let first_rounds = |runtime, scale| {
+            starts(runtime, scale)
+                .into_iter()
+                .filter(|r| r.iteration < Some(13))
+                .collect::<Vec<_>>()
+        };
+        let mut records = first_rounds("thread", 1.0);
+        records.extend(first_rounds("faaslet", 1.2));
+        assert_eq!(
+            round_ratios(&records, "faaslet", "thread", 1, Some(100)).len(),
+            2
+        );
+        // Without the plan, the 13 recorded iterations would be taken as all.
+        assert_eq!(
+            round_ratios(&records, "faaslet", "thread", 1, None).len(),
+            10
+        );
     }
 }
