@@ -40,7 +40,8 @@ pub enum Command {
     Profile(ProfileArgs),
     /// Print a wasm module's function index → name table (its name section)
     Symbols(SymbolsArgs),
-    /// Compile every guest module ahead of time into the code cache
+    /// Compile the guests of `time` and `mem` (noop, hold, the test guests) ahead of time into
+    /// the code cache; `polybench` and `pybench` compile theirs on first use
     Codegen(CodegenArgs),
     /// Build the guests (native and wasm32-wasi) whose sources changed
     Guests,
