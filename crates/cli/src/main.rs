@@ -33,7 +33,8 @@ fn run(cli: Cli) -> Result<()> {
     unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     match cli.command {
         Command::Time(args) => {
-            let (env, mut output) = prepare(&args.common)?;
+            let (env, mut output) =
+                prepare_workers(&args.common, &args.runtime.0, &args.workers.0)?;
             let mut counters = open_counters(&mut output);
             let options = time::TimeOptions {
                 runtimes: args.runtime.0,
@@ -49,7 +50,8 @@ fn run(cli: Cli) -> Result<()> {
             output.finish()
         }
         Command::Mem(args) => {
-            let (env, mut output) = prepare(&args.common)?;
+            let (env, mut output) =
+                prepare_workers(&args.common, &args.runtime.0, &args.workers.0)?;
             let options = mem::MemOptions {
                 runtimes: args.runtime.0,
                 workers: args.workers.0,
@@ -121,10 +123,25 @@ fn run(cli: Cli) -> Result<()> {
 
 /// Builds stale guests, checks `--out`, and gathers what every suite needs.
 fn prepare(common: &args::Common) -> Result<(Env, Output)> {
+    prepare_workers(common, &[], &[])
+}
+
+/// [`prepare`], refusing first a worker count that a runtime could not reach.
+fn prepare_workers(
+    common: &args::Common,
+    runtimes: &[&str],
+    workers: &[usize],
+) -> Result<(Env, Output)> {
     let guests = Arc::new(build_guests()?);
+    let env = env(&common.faaslet, guests.clone())?;
+    if let Some(&most) = workers.iter().max() {
+        for runtime in runtimes {
+            isobench_sandbox::host::check_capacity(&env, runtime, most)?;
+        }
+    }
     let output = Output::create(common, &guests)?;
     stop_on_signals(&output);
-    Ok((env(&common.faaslet, guests)?, output))
+    Ok((env, output))
 }
 
 /// From here on a run has results to keep and workers to clean up: a signal

@@ -115,6 +115,29 @@ fn a_directory_with_an_earlier_run_and_an_unwritable_export_are_refused_up_front
 }
 
 #[test]
+fn more_workers_than_a_process_can_have_are_refused_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("results");
+    // Ten million threads need forty million memory mappings.
+    refused(
+        &[
+            "mem",
+            "--runtime",
+            "process,thread",
+            "--workers",
+            "0,10000000",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[
+            "thread with 10000000 workers",
+            "sysctl -w vm.max_map_count=",
+        ],
+    );
+    assert!(!out.exists(), "the run went ahead before refusing");
+}
+
+#[test]
 fn an_unwritable_out_directory_is_refused_before_anything_runs() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("a-file");

@@ -8,11 +8,12 @@
 //! workers finish, joins them and exits 0, or 1 if any failed.
 
 use crate::on_threads::HeldThreads;
-use crate::{thread_worker, Env, Held};
+use crate::{on_threads, thread_worker, Env, Held, ThreadWorker};
 use anyhow::{bail, Context, Result};
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver, TryRecvError};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Runs in the host process: holds `workers` workers of `runtime` until released.
@@ -33,10 +34,29 @@ pub fn serve(env: &Env, runtime: &str, workers: usize) -> Result<()> {
     held.finish()
 }
 
-/// Starts the workers and waits until every one of them is at the gate.
-fn start_all(env: &Env, runtime: &str, workers: usize) -> Result<HeldThreads> {
+/// Refuses, before anything is measured, more concurrent workers than one
+/// process can have: more memory mappings than `vm.max_map_count` allows,
+/// or more Faaslets than its address space has room for. Only runtimes whose
+/// workers are threads have such a limit.
+pub fn check_capacity(env: &Env, runtime: &str, workers: usize) -> Result<()> {
+    if !on_threads(runtime) {
+        return Ok(());
+    }
+    worker_within_limits(env, runtime, workers)
+        .map(drop)
+        .with_context(|| format!("{runtime} with {workers} workers"))
+}
+
+/// The worker body for `workers` concurrent workers, if they fit.
+fn worker_within_limits(env: &Env, runtime: &str, workers: usize) -> Result<Arc<dyn ThreadWorker>> {
     let worker = thread_worker(runtime, env, workers)?;
     check_mapping_limit(workers * worker.mappings_per_worker())?;
+    Ok(worker)
+}
+
+/// Starts the workers and waits until every one of them is at the gate.
+fn start_all(env: &Env, runtime: &str, workers: usize) -> Result<HeldThreads> {
+    let worker = worker_within_limits(env, runtime, workers)?;
     let mut held = HeldThreads::start(worker, workers)?;
     loop {
         match held.poll_ready() {

@@ -147,6 +147,12 @@ pub fn create(name: &str, env: &Env, max_workers: usize) -> Result<Box<dyn Sandb
     )))
 }
 
+/// Whether the workers of the runtime called `name` are threads: of the
+/// harness in `time`, of a host process in `mem`.
+pub fn on_threads(name: &str) -> bool {
+    matches!(name, "thread" | "faaslet" | "faaslet-restore")
+}
+
 /// The worker body of a thread-based runtime, for this process.
 pub fn thread_worker(name: &str, env: &Env, max_workers: usize) -> Result<Arc<dyn ThreadWorker>> {
     let mut faaslet = env.faaslet.clone();
