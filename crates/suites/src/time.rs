@@ -533,8 +533,8 @@ fn resource_table(records: &[Record], runtimes: &[&str], workers: &[usize]) -> S
         "workers",
         "CPU / start",
         "system CPU / start",
-        "disk write",
-        "block write",
+        "disk write / start",
+        "block write / start",
     ]);
     for &runtime in runtimes {
         for &w in workers {
@@ -561,8 +561,8 @@ fn resource_table(records: &[Record], runtimes: &[&str], workers: &[usize]) -> S
                 w.to_string(),
                 cpu_per_start,
                 system_per_start,
-                format_bytes(total("disk_write_bytes").unwrap_or(0.0)),
-                format_bytes(total("block_write_bytes").unwrap_or(0.0)),
+                format_bytes(total("disk_write_bytes").unwrap_or(0.0) / starts),
+                format_bytes(total("block_write_bytes").unwrap_or(0.0) / starts),
             ]);
         }
     }
@@ -664,6 +664,41 @@ mod tests {
         assert_eq!(
             round_ratios(&records, "faaslet", "thread", 1, None).len(),
             10
+        );
+    }
+
+    #[test]
+    fn cpu_and_disk_are_shown_per_start() {
+        // Two batches of four workers: eight starts.
+        let mut records: Vec<Record> = starts("docker", 1.0)
+            .into_iter()
+            .take(2)
+            .flat_map(|start| std::iter::repeat_n(start, 4))
+            .map(|start| Record {
+                workers: 4,
+                ..start
+            })
+            .collect();
+        let total = |metric: &str, value: f64| Record {
+            iteration: None,
+            metric: metric.into(),
+            value,
+            ..records[0].clone()
+        };
+        records.extend([
+            total("elapsed_ns", 1e9),
+            total("cpu_ns", 8e6),
+            total("system_cpu_ns", 16e6),
+            total("disk_write_bytes", 8.0 * 1024.0 * 1024.0),
+            total("block_write_bytes", 16.0 * 1024.0 * 1024.0),
+        ]);
+        let table = resource_table(&records, &["docker"], &[4]);
+        let row = table.lines().find(|l| l.starts_with("| docker")).unwrap();
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        assert_eq!(
+            cells[3..7],
+            ["1.000 ms", "2.000 ms", "1.00 MiB", "2.00 MiB"],
+            "{table}"
         );
     }
 }
