@@ -18,6 +18,13 @@ impl CpuTime {
         self.user + self.system
     }
 
+    pub fn plus(&self, other: CpuTime) -> CpuTime {
+        CpuTime {
+            user: self.user + other.user,
+            system: self.system + other.system,
+        }
+    }
+
     pub fn since(&self, earlier: CpuTime) -> CpuTime {
         CpuTime {
             user: self.user.saturating_sub(earlier.user),
@@ -51,17 +58,27 @@ fn ticks_to_duration(ticks: u64) -> Duration {
     Duration::from_nanos(ticks * 1_000_000_000 / procfs::ticks_per_second())
 }
 
-/// CPU time so far of the live processes in `pids` (clock-tick resolution).
+/// CPU time so far of the live processes in `pids`, with that of the
+/// children they have waited for (clock-tick resolution): a container
+/// runtime's short-lived helpers are gone by the time it is read.
 pub fn process_tree_cpu(pids: &[i32]) -> CpuTime {
     let mut total = CpuTime::default();
     for stat in pids
         .iter()
         .filter_map(|&p| Process::new(p).ok()?.stat().ok())
     {
-        total.user += ticks_to_duration(stat.utime);
-        total.system += ticks_to_duration(stat.stime);
+        total = total.plus(cpu_of(&stat));
     }
     total
+}
+
+/// One process's CPU time, its waited-for children's included.
+pub(crate) fn cpu_of(stat: &procfs::process::Stat) -> CpuTime {
+    let children = |ticks: i64| ticks_to_duration(ticks.max(0) as u64);
+    CpuTime {
+        user: ticks_to_duration(stat.utime) + children(stat.cutime),
+        system: ticks_to_duration(stat.stime) + children(stat.cstime),
+    }
 }
 
 /// The whole machine's CPU time since boot, summed over all CPUs.

@@ -17,6 +17,13 @@ pub struct IoBytes {
 }
 
 impl IoBytes {
+    pub fn plus(&self, other: IoBytes) -> IoBytes {
+        IoBytes {
+            read: self.read + other.read,
+            write: self.write + other.write,
+        }
+    }
+
     pub fn since(&self, earlier: IoBytes) -> IoBytes {
         IoBytes {
             read: self.read.saturating_sub(earlier.read),
@@ -28,12 +35,18 @@ impl IoBytes {
 /// Storage bytes read and written by `pids`. For a process that has reaped
 /// children, the kernel has already added theirs into its own counters.
 pub fn process_io(pids: &[i32]) -> IoBytes {
-    let mut total = IoBytes::default();
-    for io in pids.iter().filter_map(|&p| Process::new(p).ok()?.io().ok()) {
-        total.read += io.read_bytes;
-        total.write += io.write_bytes.saturating_sub(io.cancelled_write_bytes);
+    pids.iter()
+        .filter_map(|&p| Process::new(p).ok()?.io().ok())
+        .fold(IoBytes::default(), |total, io| total.plus(io_of(&io)))
+}
+
+/// One process's storage bytes; a write cancelled (a file truncated or
+/// deleted before write-back) never reached the device.
+pub(crate) fn io_of(io: &procfs::process::Io) -> IoBytes {
+    IoBytes {
+        read: io.read_bytes,
+        write: io.write_bytes.saturating_sub(io.cancelled_write_bytes),
     }
-    total
 }
 
 /// Bytes read and written on every whole disk (partitions are left out so

@@ -12,6 +12,7 @@ mod host;
 mod memory;
 mod perf;
 mod set;
+mod usage;
 
 pub use cpu::{process_tree_cpu, CpuTime, MachineCpu};
 pub use disk::{block_devices, process_io, IoBytes};
@@ -19,3 +20,4 @@ pub use host::{host, Host};
 pub use memory::{memory_of, Memory};
 pub use perf::{HardwareCounters, HardwareCounts};
 pub use set::{descendants, processes_named};
+pub use usage::{Usage, UsageSnapshot};

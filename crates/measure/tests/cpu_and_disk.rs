@@ -1,17 +1,29 @@
 //! CPU and disk measurements checked against work of a known size.
 
 use isobench_guests::{Flavour, Guests};
-use isobench_measure::{block_devices, process_io, process_tree_cpu, CpuTime, MachineCpu};
+use isobench_measure::{
+    block_devices, process_io, process_tree_cpu, CpuTime, MachineCpu, UsageSnapshot,
+};
 use std::io::Write;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
 const MIB: u64 = 1 << 20;
 
-fn spin_for(duration: Duration) {
-    let start = Instant::now();
+/// This thread's CPU time so far.
+fn thread_cpu() -> Duration {
+    // SAFETY: clock_gettime only writes into the zeroed struct we pass.
+    let mut now: libc::timespec = unsafe { std::mem::zeroed() };
+    unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut now) };
+    Duration::new(now.tv_sec as u64, now.tv_nsec as u32)
+}
+
+/// Spins until this thread has had `cpu` of CPU time: on a machine shared
+/// with other tests, spinning for a span of wall time may get it less.
+fn spin_for(cpu: Duration) {
+    let start = thread_cpu();
     let mut x = 0u64;
-    while start.elapsed() < duration {
+    while thread_cpu() - start < cpu {
         x = std::hint::black_box(x.wrapping_add(1));
     }
 }
@@ -63,6 +75,47 @@ fn a_spinning_child_shows_its_cpu_time() {
     assert!(
         cpu <= elapsed,
         "child CPU {cpu:?} exceeds the {elapsed:?} it ran"
+    );
+}
+
+#[test]
+fn usage_since_a_snapshot_leaves_out_what_came_before_and_keeps_reaped_children() {
+    let guests = Guests::locate();
+    guests.ensure_built().expect("building the guests");
+    let spin = guests.path("test/spin", Flavour::Native);
+    // Spinning before the snapshot and after it.
+    let mut early = Command::new(&spin).spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(600));
+    let snapshot = UsageSnapshot::now();
+    // A shell whose child spins for 0.6 s and is gone when usage is read.
+    let mut shell = Command::new("sh")
+        .arg("-c")
+        .arg(format!("timeout 0.6 {}; exec sleep 30", spin.display()))
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(1200));
+    let early_pid = [early.id() as i32];
+    let (after, whole) = (
+        snapshot.used_since_by(&early_pid).cpu.total(),
+        process_tree_cpu(&early_pid).total(),
+    );
+    let reaped = snapshot.used_since_by(&[shell.id() as i32]).cpu.total();
+    for child in [&mut early, &mut shell] {
+        child.kill().ok();
+        child.wait().ok();
+    }
+    // Other tests share the two cores, so not every moment was its own.
+    assert!(
+        after >= Duration::from_millis(300),
+        "{after:?} of {whole:?}"
+    );
+    assert!(
+        whole >= after + Duration::from_millis(250),
+        "the CPU time before the snapshot is counted: {after:?} of {whole:?}"
+    );
+    assert!(
+        reaped >= Duration::from_millis(250),
+        "a reaped child's CPU time is missing: {reaped:?}"
     );
 }
 

@@ -214,6 +214,9 @@ pub fn record(
     let report_text = run_quietly(
         perf()
             .args(["report", "--stdio", "--no-children", "--sort", "sym"])
+            // Shares of the target's samples, as in the summary, not of all
+            // the machine's.
+            .args(["--percentage", "relative"])
             .args(&only_target)
             .arg("-i")
             .arg(&named_data),

@@ -56,7 +56,9 @@ impl Change {
     }
 }
 
-/// Every configuration and metric sampled in both runs, compared.
+/// Every configuration and metric sampled in both runs, compared; those
+/// whose old median (or its interval's low end) is zero are left out, as a
+/// change from nothing has no ratio.
 pub fn compare(old: &[Record], new: &[Record], noise_percent: f64) -> Vec<Change> {
     let old = series(old);
     let new = series(new);

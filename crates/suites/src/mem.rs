@@ -7,7 +7,7 @@
 
 use crate::{note_if_stopped, progress, push_failure, Series, SuiteResult};
 use anyhow::{bail, Result};
-use isobench_measure::{memory_of, process_io, process_tree_cpu, CpuTime, IoBytes, Memory};
+use isobench_measure::{memory_of, Memory, Usage, UsageSnapshot};
 use isobench_report::faasm::MemRow;
 use isobench_report::record::values;
 use isobench_report::stats::least_squares;
@@ -63,14 +63,14 @@ pub fn run(env: &Env, options: &MemOptions) -> SuiteResult {
                 workload: "hold",
                 workers,
             };
-            // The daemons a runtime relies on worked before these workers
-            // did: only what they do from here on is the workers' cost.
-            let daemons = Usage::of(&sandbox.daemons());
+            // Processes in the accounted set that were running before these
+            // workers (a daemon, a shim) count only what they do from here.
+            let before = UsageSnapshot::now();
             // Ready time counts from the request, start-up included.
             let requested = Instant::now();
             match sandbox.hold(workers).and_then(|held| {
                 let deadline = requested + ready_timeout(&*sandbox, workers);
-                measure(held, &series, requested, deadline, daemons)
+                measure(held, &series, requested, deadline, &before)
             }) {
                 Ok(records) => result.records.extend(records),
                 Err(e) => push_failure(
@@ -88,30 +88,14 @@ pub fn run(env: &Env, options: &MemOptions) -> SuiteResult {
     result
 }
 
-/// CPU time and disk I/O of a set of processes so far.
-#[derive(Clone, Copy)]
-struct Usage {
-    cpu: CpuTime,
-    io: IoBytes,
-}
-
-impl Usage {
-    fn of(pids: &[i32]) -> Usage {
-        Usage {
-            cpu: process_tree_cpu(pids),
-            io: process_io(pids),
-        }
-    }
-}
-
-/// Measures `held` once every worker is ready; `before` is what the
-/// accounted set had used before the workers were asked for.
+/// Measures `held` once every worker is ready; `before` is what every
+/// process had used before the workers were asked for.
 fn measure(
     mut held: Box<dyn Held>,
     series: &Series,
     started: Instant,
     deadline: Instant,
-    before: Usage,
+    before: &UsageSnapshot,
 ) -> Result<Vec<Record>> {
     let mut peak = Memory::default();
     // The held workers are killed when `held` is dropped on an early return.
@@ -131,8 +115,7 @@ fn measure(
     let ready = started.elapsed();
     let pids = held.accounted_pids();
     let steady = memory_of(&pids);
-    let used = Usage::of(&pids);
-    let (cpu, io) = (used.cpu.since(before.cpu), used.io.since(before.io));
+    let Usage { cpu, io } = before.used_since_by(&pids);
     held.release()?;
     let sample = |metric: &str, value: f64, unit: &str| series.record(Some(0), metric, value, unit);
     Ok(vec![
