@@ -41,6 +41,15 @@ pub fn run(dir: &Path) -> Result<()> {
 fn summary(dir: &Path, results: &Results) -> Result<String> {
     let meta = &results.meta;
     let mut out = summary_header(meta);
+    // Tables may change between revisions (a column's heading, what it
+    // divides by); the reader must know which rules rendered these.
+    let renderer = env!("ISOBENCH_GIT_REVISION");
+    if meta["git_revision"].as_str() != Some(renderer) {
+        out += &format!(
+            "> Note: rendered again from the CSVs by isobench git {renderer}, not by the \
+             revision that measured them\n\n"
+        );
+    }
     // As the run did: a section for every suite that ran, even one whose
     // configurations all failed.
     if ran(dir, "time") {

@@ -239,4 +239,19 @@ fn failures_are_kept_when_the_summary_is_rendered_again() {
     );
     let html = std::fs::read_to_string(out.join("report.html")).unwrap();
     assert!(html.contains("<h2>Failures</h2>") && html.contains("no Docker daemon at"));
+
+    // Rendered by another revision than the one that measured: said so.
+    let meta_path = out.join("meta.json");
+    let mut meta: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&meta_path).unwrap()).unwrap();
+    meta["git_revision"] = "0123abc".into();
+    std::fs::write(&meta_path, meta.to_string()).unwrap();
+    let output = isobench(&["report", out.to_str().unwrap()]);
+    assert!(output.status.success(), "{}", text(&output));
+    let again = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(
+        again.contains("git 0123abc")
+            && again.contains("rendered again from the CSVs by isobench git"),
+        "{again}"
+    );
 }
