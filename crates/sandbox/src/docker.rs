@@ -227,8 +227,9 @@ fn with_message(message: &str) -> String {
     }
 }
 
-/// One cold start: (create + start + wait, or why it failed; exit instant; removal time).
-async fn cold_start(client: &Client) -> (Result<Duration, String>, Instant, Option<Duration>) {
+/// One cold start, create + start + wait: how long it took or why it
+/// failed, when it ended, and the container it made (to be removed).
+async fn cold_start(client: &Client) -> (Result<Duration, String>, Instant, Option<String>) {
     let requested = Instant::now();
     let id = match create(client, Guest::Noop).await {
         Ok(id) => id,
@@ -239,10 +240,14 @@ async fn cold_start(client: &Client) -> (Result<Duration, String>, Instant, Opti
         Err(e) => Err(format!("starting the container: {e}")),
     };
     let exited = Instant::now();
-    let removed = remove(client, &id).await;
-    let remove_time = removed.is_ok().then(|| exited.elapsed());
-    let outcome = ran.and(removed).map(|()| exited - requested);
-    (outcome, exited, remove_time)
+    (ran.map(|()| exited - requested), exited, Some(id))
+}
+
+/// Removes a container that has exited; how long that took.
+async fn removal(client: &Client, id: &str) -> Result<Duration, String> {
+    let began = Instant::now();
+    remove(client, id).await?;
+    Ok(began.elapsed())
 }
 
 impl Sandbox for Docker {
@@ -256,11 +261,34 @@ impl Sandbox for Docker {
             .runtime
             .block_on(join_all((0..workers).map(|_| cold_start(&self.client))));
         let last_exit = outcomes.iter().map(|o| o.1).max().unwrap_or(begin);
-        Ok(Batch {
+        // Removed once every start of the batch has ended, so that no removal
+        // loads the daemon during another worker's timed start.
+        let removals =
+            self.runtime
+                .block_on(join_all(outcomes.iter().map(|(_, _, id)| async move {
+                    match id {
+                        Some(id) => Some(removal(&self.client, id).await),
+                        None => None,
+                    }
+                })));
+        let mut batch = Batch {
             wall: last_exit - begin,
-            teardown: outcomes.iter().filter_map(|o| o.2).collect(),
-            starts: outcomes.into_iter().map(|o| o.0).collect(),
-        })
+            starts: Vec::with_capacity(workers),
+            teardown: Vec::with_capacity(workers),
+        };
+        for ((started, _, _), removed) in outcomes.into_iter().zip(removals) {
+            match removed {
+                Some(Ok(took)) => batch.teardown.push(took),
+                // A container left behind fails its start's cycle.
+                Some(Err(e)) => {
+                    batch.starts.push(Err(e));
+                    continue;
+                }
+                None => {}
+            }
+            batch.starts.push(started);
+        }
+        Ok(batch)
     }
 
     fn hold(&self, workers: usize) -> Result<Box<dyn Held>> {

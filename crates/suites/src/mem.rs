@@ -68,16 +68,23 @@ pub fn run(env: &Env, options: &MemOptions) -> SuiteResult {
             let before = UsageSnapshot::now();
             // Ready time counts from the request, start-up included.
             let requested = Instant::now();
-            match sandbox.hold(workers).and_then(|held| {
+            let measured = sandbox.hold(workers).and_then(|held| {
                 let deadline = requested + ready_timeout(&*sandbox, workers);
-                measure(held, &series, requested, deadline, &before)
-            }) {
-                Ok(records) => result.records.extend(records),
-                Err(e) => push_failure(
+                measure(
+                    held,
+                    &series,
+                    requested,
+                    deadline,
+                    &before,
+                    &mut result.records,
+                )
+            });
+            if let Err(e) = measured {
+                push_failure(
                     &mut result,
                     &format!("{runtime} with {workers} workers"),
                     &e,
-                ),
+                );
             }
             bar.inc(1);
         }
@@ -88,15 +95,17 @@ pub fn run(env: &Env, options: &MemOptions) -> SuiteResult {
     result
 }
 
-/// Measures `held` once every worker is ready; `before` is what every
-/// process had used before the workers were asked for.
+/// Measures `held` once every worker is ready, into `records`, then
+/// releases the workers; `before` is what every process had used before they
+/// were asked for. What was measured is kept when the release fails.
 fn measure(
     mut held: Box<dyn Held>,
     series: &Series,
     started: Instant,
     deadline: Instant,
     before: &UsageSnapshot,
-) -> Result<Vec<Record>> {
+    records: &mut Vec<Record>,
+) -> Result<()> {
     let mut peak = Memory::default();
     // The held workers are killed when `held` is dropped on an early return.
     while !held.poll_ready()? {
@@ -116,9 +125,8 @@ fn measure(
     let pids = held.accounted_pids();
     let steady = memory_of(&pids);
     let Usage { cpu, io } = before.used_since_by(&pids);
-    held.release()?;
     let sample = |metric: &str, value: f64, unit: &str| series.record(Some(0), metric, value, unit);
-    Ok(vec![
+    records.extend([
         sample("pss_bytes", steady.pss as f64, "bytes"),
         sample("rss_bytes", steady.rss as f64, "bytes"),
         sample("uss_bytes", steady.uss as f64, "bytes"),
@@ -129,7 +137,8 @@ fn measure(
         sample("cpu_ns", cpu.total().as_nanos() as f64, "ns"),
         sample("disk_read_bytes", io.read as f64, "bytes"),
         sample("disk_write_bytes", io.write as f64, "bytes"),
-    ])
+    ]);
+    held.release()
 }
 
 /// Per runtime: the footprint at each worker count, and the fitted per-worker

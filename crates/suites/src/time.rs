@@ -319,15 +319,17 @@ impl<'a> Config<'a> {
         result.records.extend([
             total("pause_ns", self.pause.as_nanos() as f64, "ns"),
             total("elapsed_ns", t.elapsed.as_nanos() as f64, "ns"),
-            total("disk_read_bytes", t.io.read as f64, "bytes"),
-            total("disk_write_bytes", t.io.write as f64, "bytes"),
-            total("block_read_bytes", t.block.read as f64, "bytes"),
-            total("block_write_bytes", t.block.write as f64, "bytes"),
         ]);
+        // Read around whole blocks, these would also count what the machine
+        // and the daemons did during the pauses.
         if self.pause.is_zero() {
             result.records.extend([
                 total("cpu_ns", t.cpu.as_nanos() as f64, "ns"),
                 total("system_cpu_ns", t.system_cpu.as_nanos() as f64, "ns"),
+                total("disk_read_bytes", t.io.read as f64, "bytes"),
+                total("disk_write_bytes", t.io.write as f64, "bytes"),
+                total("block_read_bytes", t.block.read as f64, "bytes"),
+                total("block_write_bytes", t.block.write as f64, "bytes"),
             ]);
         }
         if let Some(counts) = t.counts {
@@ -544,7 +546,11 @@ fn resource_table(records: &[Record], runtimes: &[&str], workers: &[usize]) -> S
             if total("elapsed_ns").is_none() || starts == 0.0 {
                 continue;
             }
-            // With a pause, CPU time is not measured.
+            // With a pause, neither CPU time nor disk I/O is measured.
+            let per_start_bytes = |total: Option<f64>| match total {
+                Some(bytes) => format_bytes(bytes / starts),
+                None => PAUSED.into(),
+            };
             let cpu_per_start = match total("cpu_ns") {
                 Some(cpu) => format_ns(cpu / starts),
                 None => PAUSED.into(),
@@ -561,8 +567,8 @@ fn resource_table(records: &[Record], runtimes: &[&str], workers: &[usize]) -> S
                 w.to_string(),
                 cpu_per_start,
                 system_per_start,
-                format_bytes(total("disk_write_bytes").unwrap_or(0.0) / starts),
-                format_bytes(total("block_write_bytes").unwrap_or(0.0) / starts),
+                per_start_bytes(total("disk_write_bytes")),
+                per_start_bytes(total("block_write_bytes")),
             ]);
         }
     }
