@@ -171,9 +171,11 @@ fn a_benchmark_raising_in_wasm_fails_with_its_traceback_and_the_rest_runs() {
     assert!(records
         .iter()
         .any(|r| r.workload == "nqueens" && r.runtime == "wasm"));
-    assert!(!records
-        .iter()
-        .any(|r| r.workload.contains("pool") && r.runtime == "wasm"));
+    // Not on either side: a benchmark that failed is left out of the tables.
+    assert!(
+        !records.iter().any(|r| r.workload.contains("pool")),
+        "{records:?}"
+    );
 }
 
 #[test]

@@ -3,7 +3,7 @@
 //! mark in a plot carries the value it stands for as a `data-` attribute.
 
 use crate::meta::command_line;
-use crate::record::{distinct, read_tidy_csv, workload_values, Record};
+use crate::record::{distinct, read_tidy_csv, workload_summary, Record};
 use crate::stats::{geometric_mean, least_squares, summarize, Ratio};
 use crate::svg::{escape, Scale, Svg, PALETTE};
 use crate::table::{count_of, format_bytes, format_ns};
@@ -267,8 +267,7 @@ pub fn ratio_section(title: &str, records: &[Record], metric: &str) -> String {
     let mut ratios: Vec<(&str, Ratio)> = benchmarks
         .iter()
         .filter_map(|b| {
-            let of =
-                |side| summarize(&workload_values(records, side, b, metric).collect::<Vec<_>>());
+            let of = |side| workload_summary(records, side, b, metric);
             Some((*b, Ratio::of_medians(&of("wasm")?, &of("native")?)))
         })
         .collect();

@@ -1,5 +1,6 @@
 //! One measured value per row: the tidy format every suite writes.
 
+use crate::stats::{summarize, Summary};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -67,17 +68,20 @@ pub fn values<'a>(
         .map(|r| r.value)
 }
 
-/// The values of one metric for one runtime and workload.
-pub fn workload_values<'a>(
-    records: &'a [Record],
-    runtime: &'a str,
-    workload: &'a str,
-    metric: &'a str,
-) -> impl Iterator<Item = f64> + 'a {
-    records
+/// The statistics of one metric for one runtime (a side: `native`,
+/// `wasm`) and workload, if it has samples.
+pub fn workload_summary(
+    records: &[Record],
+    runtime: &str,
+    workload: &str,
+    metric: &str,
+) -> Option<Summary> {
+    let samples: Vec<f64> = records
         .iter()
-        .filter(move |r| r.runtime == runtime && r.workload == workload && r.metric == metric)
+        .filter(|r| r.runtime == runtime && r.workload == workload && r.metric == metric)
         .map(|r| r.value)
+        .collect();
+    summarize(&samples)
 }
 
 /// Distinct values in first-seen order (runtimes, worker counts, ...).

@@ -40,6 +40,22 @@ pub(crate) fn push_failure(result: &mut SuiteResult, what: &str, error: &anyhow:
     }
 }
 
+/// [`push_failure`] for a workload (a kernel, a benchmark) that failed part
+/// of the way: its records from `first` on are dropped, so that the tables
+/// and geometric means count only workloads that ran to the end. One that
+/// was stopped keeps what it measured.
+pub(crate) fn drop_failed_workload(
+    result: &mut SuiteResult,
+    first: usize,
+    what: &str,
+    error: &anyhow::Error,
+) {
+    if !isobench_sandbox::stop::requested() {
+        result.records.truncate(first);
+    }
+    push_failure(result, what, error);
+}
+
 /// A progress bar on standard error that draws only on a terminal.
 pub fn progress(total: u64) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());

@@ -25,14 +25,14 @@
 //! both computed the same thing.
 
 use crate::compute::{rounds, run_on_thread, run_process, run_unchecked_wasm};
-use crate::{note_if_stopped, progress, push_failure, Series, SuiteResult};
+use crate::{drop_failed_workload, note_if_stopped, progress, Series, SuiteResult};
 use anyhow::{bail, Context, Result};
 use isobench_faaslet::{Call, Function, Runtime, RuntimeConfig};
 use isobench_guests::polybench::{Dataset, Kernel, KernelBuild};
 use isobench_guests::Guests;
 use isobench_report::faasm::ComputeRow;
-use isobench_report::record::workload_values;
-use isobench_report::stats::{geometric_mean, summarize, Ratio, Summary};
+use isobench_report::record::workload_summary;
+use isobench_report::stats::{geometric_mean, Ratio, Summary};
 use isobench_report::table::{count_of, format_ns, format_ratio, Table};
 use isobench_report::Record;
 use isobench_sandbox::spawn::Launch;
@@ -127,15 +127,16 @@ pub fn run(
             break;
         }
         bar.set_message(kernel.name.clone());
+        let kernel_records = result.records.len();
         let outcome = Runner::prepare(guests, &engines, kernel, options.dataset).and_then(|r| {
-            r.measure(options, &mut result.records, || bar.inc(1))?;
-            match &options.verify_into {
-                Some(dir) => r.verify(dir),
-                None => Ok(()),
+            // A wasm build that computes something else is not timed.
+            if let Some(dir) = &options.verify_into {
+                r.verify(dir)?;
             }
+            r.measure(options, &mut result.records, || bar.inc(1))
         });
         if let Err(e) = outcome {
-            push_failure(&mut result, &kernel.name, &e);
+            drop_failed_workload(&mut result, kernel_records, &kernel.name, &e);
         }
         // A kernel that failed part-way skips the rest of its runs.
         bar.set_position(((done + 1) * per_kernel) as u64);
@@ -300,10 +301,8 @@ struct KernelSummary {
 }
 
 fn kernel_summaries(records: &[Record], kernels: &[&Kernel]) -> Vec<KernelSummary> {
-    let summary_of = |side: Side, name: &str, metric: &str| {
-        let samples: Vec<f64> = workload_values(records, side.name(), name, metric).collect();
-        summarize(&samples)
-    };
+    let summary_of =
+        |side: Side, name: &str, metric: &str| workload_summary(records, side.name(), name, metric);
     kernels
         .iter()
         .filter_map(|kernel| {
@@ -339,12 +338,21 @@ pub fn summary_of_records(
         .iter()
         .filter(|k| records.iter().any(|r| r.workload == k.name))
         .collect();
+    // As the run asked for: what the kernels that ran to the end got (one
+    // that a stop cut short got fewer).
     let runs = |side: Side| {
-        records
+        kernels
             .iter()
-            .filter(|r| r.runtime == side.name() && r.metric == "kernel_ns")
-            .count()
-            / kernels.len().max(1)
+            .map(|k| {
+                records
+                    .iter()
+                    .filter(|r| {
+                        r.workload == k.name && r.runtime == side.name() && r.metric == "kernel_ns"
+                    })
+                    .count()
+            })
+            .max()
+            .unwrap_or(0)
     };
     render_summary(
         records,

@@ -20,13 +20,13 @@
 //! on both, or the benchmark fails.
 
 use crate::compute::{rounds, run_process, run_unchecked_wasm, Finished};
-use crate::{note_if_stopped, progress, push_failure, Series, SuiteResult};
+use crate::{drop_failed_workload, note_if_stopped, progress, Series, SuiteResult};
 use anyhow::{bail, Context, Result};
 use isobench_faaslet::{Call, Runtime, RuntimeConfig};
 use isobench_guests::python::{Benchmark, Python};
 use isobench_report::faasm::ComputeRow;
-use isobench_report::record::{distinct, workload_values};
-use isobench_report::stats::{geometric_mean, summarize, Ratio};
+use isobench_report::record::{distinct, workload_summary};
+use isobench_report::stats::{geometric_mean, Ratio};
 use isobench_report::table::{count_of, format_ns, format_ratio, Table};
 use isobench_report::Record;
 use isobench_sandbox::spawn::Launch;
@@ -295,6 +295,7 @@ pub fn run(interpreters: &Interpreters, options: &PybenchOptions) -> SuiteResult
             break;
         }
         bar.set_message(benchmark.name.clone());
+        let benchmark_records = result.records.len();
         let measured = if benchmark.is_startup() {
             measure_startup(
                 interpreters,
@@ -313,7 +314,7 @@ pub fn run(interpreters: &Interpreters, options: &PybenchOptions) -> SuiteResult
             )
         };
         if let Err(e) = measured {
-            push_failure(&mut result, &benchmark.name, &e);
+            drop_failed_workload(&mut result, benchmark_records, &benchmark.name, &e);
         }
         bar.set_position(((done + 1) * per_benchmark) as u64);
     }
@@ -458,9 +459,7 @@ fn compare(records: &[Record], metric: &str) -> Vec<Compared> {
     distinct(of_metric.iter().map(|r| r.workload.as_str()))
         .into_iter()
         .filter_map(|name| {
-            let summary = |side: Side| {
-                summarize(&workload_values(records, side.name(), name, metric).collect::<Vec<_>>())
-            };
+            let summary = |side: Side| workload_summary(records, side.name(), name, metric);
             let (native, wasm) = (summary(Side::Native)?, summary(Side::Wasm)?);
             Some(Compared {
                 name: name.to_string(),
