@@ -25,6 +25,8 @@ pub struct Output {
     export_markdown: Option<PathBuf>,
     /// The machine's CPU counters when the results directory was made.
     machine_cpu_at_start: MachineCpu,
+    /// Whether `meta.json` holds the run's own account of itself yet.
+    written: bool,
 }
 
 impl Output {
@@ -89,6 +91,7 @@ impl Output {
             export_json: common.export_json.clone(),
             export_markdown: common.export_markdown.clone(),
             machine_cpu_at_start: MachineCpu::now(),
+            written: false,
         })
     }
 
@@ -200,6 +203,7 @@ impl Output {
     pub fn finish(mut self) -> Result<()> {
         self.note_steal();
         self.meta.write(&self.dir.join("meta.json"))?;
+        self.written = true;
         let meta = serde_json::to_value(&self.meta)?;
         let summary = summary_header(&meta) + &self.summary + &failures_section(&meta);
         let path = self.dir.join("summary.md");
@@ -235,6 +239,23 @@ impl Output {
             self.meta.failures.len()
         );
         Ok(())
+    }
+}
+
+impl Drop for Output {
+    /// A run that ends at an error before [`Output::finish`] says so in its
+    /// `meta.json`, where the placeholder said it was killed.
+    fn drop(&mut self) {
+        if self.written {
+            return;
+        }
+        let mut stopped = self.meta.clone();
+        stopped.failures.push(
+            "the run stopped at an error before it wrote its results (the error was printed \
+             on standard error; what is here may be partial)"
+                .into(),
+        );
+        stopped.write(&self.dir.join("meta.json")).ok();
     }
 }
 

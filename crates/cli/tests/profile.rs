@@ -104,7 +104,7 @@ fn every_short_lived_faaslet_thread_is_sampled() {
     // perf's build-id cache (~/.debug), which grows by the size of every
     // binary profiled and is never emptied, is left alone.
     assert!(!home.path().join(".debug").exists());
-    assert!(!out.path().join(".perf-build-ids").exists());
+    assert_eq!(build_id_caches(out.path()), 0);
     let printed = text(&output);
     let number_before = |marker: &str| -> u64 {
         let line = printed.lines().find(|l| l.contains(marker)).unwrap();
@@ -187,6 +187,29 @@ fn a_failing_workload_is_reported_with_its_traceback_and_no_permission_hint() {
     assert!(printed.contains("perf record failed"), "{printed}");
     let root = std::fs::metadata("/proc/self").unwrap().uid() == 0;
     assert_eq!(printed.contains("CAP_PERFMON"), !root, "{printed}");
+    // A failed profile leaves its own build-id cache behind no more than a
+    // finished one, and its meta.json says it ended at an error.
+    assert_eq!(build_id_caches(out.path()), 0);
+    let meta = std::fs::read_to_string(out.path().join("meta.json")).unwrap();
+    assert!(
+        meta.contains("stopped at an error") && !meta.contains("killed"),
+        "{meta}"
+    );
+}
+
+/// The build-id caches of profiles left in a results directory.
+fn build_id_caches(dir: &Path) -> usize {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .filter(|entry| {
+            entry
+                .as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with(".perf-build-ids")
+        })
+        .count()
 }
 
 #[test]

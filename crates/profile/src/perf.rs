@@ -91,8 +91,6 @@ pub fn check_installed() -> Result<String> {
 pub struct Recording {
     /// The raw samples, as `perf record` wrote them.
     pub perf_data: PathBuf,
-    /// The samples perf should read: with JIT code named, when there is some.
-    pub named_data: PathBuf,
     /// `perf report --stdio`, functions by share of samples.
     pub report: PathBuf,
     /// One line per distinct stack, `frame;frame;... count`, for flamegraph tools.
@@ -139,11 +137,13 @@ pub fn record(
     // profile's JIT code 140 MB more) into a cache under ~/.debug that nothing
     // ever empties: gigabytes after a few dozen profiles. Record caches
     // nothing; inject, report and script use a cache of this run's own,
-    // removed when they are done.
-    let cache = dir.join(".perf-build-ids");
+    // removed when they are done or one of them fails.
+    let cache = tempfile::Builder::new()
+        .prefix(".perf-build-ids")
+        .tempdir_in(dir)?;
     let perf = || {
         let mut command = perf();
-        command.arg("--buildid-dir").arg(&cache);
+        command.arg("--buildid-dir").arg(cache.path());
         command
     };
     let mut record = perf();
@@ -232,7 +232,6 @@ pub fn record(
             .arg(&named_data),
         "perf script",
     )?;
-    std::fs::remove_dir_all(&cache).ok();
     let stacks = fold(&script);
     let folded = dir.join("folded.txt");
     std::fs::write(
@@ -245,7 +244,6 @@ pub fn record(
     let samples = stacks.values().sum();
     Ok(Recording {
         perf_data,
-        named_data,
         report,
         folded,
         top: leaf_counts(&stacks),
