@@ -395,7 +395,7 @@ fn clean_pybench_scratch() -> isobench_sandbox::Cleaned {
     cleaned
 }
 
-/// `isobench codegen`: compiles every guest module ahead of time.
+/// `isobench codegen`: compiles the guests of `time` and `mem` ahead of time.
 fn codegen(faaslet: &FaasletArgs) -> Result<()> {
     let guests = build_guests()?;
     let runtime = Runtime::new(RuntimeConfig {

@@ -76,7 +76,6 @@ pub struct Guests {
 #[derive(Debug, Default)]
 pub struct BuildReport {
     pub built: Vec<PathBuf>,
-    pub up_to_date: usize,
 }
 
 /// What happens to a linked wasm module before it is used.
@@ -172,8 +171,6 @@ impl Guests {
                 let flags: Vec<String> = flavour.flags().iter().map(|f| f.to_string()).collect();
                 if builder.ensure(&sources, &[], &flags, PostLink::Nothing, &output)? {
                     report.built.push(output);
-                } else {
-                    report.up_to_date += 1;
                 }
             }
         }

@@ -4,7 +4,7 @@
 
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::process::Child;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 pub struct Watched {
     pub child: Child,
@@ -34,14 +34,14 @@ pub(crate) fn pidfd_open(pid: libc::pid_t) -> std::io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
 }
 
-/// Waits until at least one watched child has exited, or `limit` has passed;
-/// returns the indices of those that exited (none when the limit passed).
-pub fn wait_for_exits(watched: &[Watched], limit: Option<Duration>) -> std::io::Result<Vec<usize>> {
+/// Waits until at least one watched child has exited; returns the indices
+/// of those that exited.
+pub fn wait_for_exits(watched: &[Watched]) -> std::io::Result<Vec<usize>> {
     let mut fds: Vec<libc::pollfd> = watched
         .iter()
         .map(|w| watch_input(w.pidfd.as_raw_fd()))
         .collect();
-    poll_until(&mut fds, limit.map(|limit| Instant::now() + limit))?;
+    poll_until(&mut fds, None)?;
     Ok((0..fds.len()).filter(|&i| fds[i].revents != 0).collect())
 }
 

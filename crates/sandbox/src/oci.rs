@@ -255,7 +255,6 @@ pub fn clean_cgroups() -> Cleaned {
     cleaned
 }
 
-/// "1 cgroup", "2 cgroups".
 /// The cgroups of the tool's containers, at any depth of every hierarchy
 /// (cgroup v2 at the top of `/sys/fs/cgroup`, v1 one level down; runc puts
 /// some under the caller's own cgroup).

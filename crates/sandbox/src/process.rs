@@ -100,7 +100,7 @@ impl Sandbox for Process {
         }
         let mut starts = Vec::with_capacity(workers);
         while !watched.is_empty() {
-            let exited = wait_for_exits(&watched, None).context("waiting for guest processes")?;
+            let exited = wait_for_exits(&watched).context("waiting for guest processes")?;
             let seen = Instant::now();
             for i in exited.into_iter().rev() {
                 let done = watched.swap_remove(i);

@@ -60,10 +60,6 @@ impl Launch {
         self.env = Some(vars.collect());
         self
     }
-
-    pub fn program(&self) -> &Path {
-        &self.program
-    }
 }
 
 /// A started child: stdin is `/dev/null`, stdout and stderr are collected.
@@ -292,10 +288,6 @@ extern "C" fn exec_child(plan: *mut libc::c_void) -> libc::c_int {
 }
 
 impl Spawned {
-    pub fn id(&self) -> u32 {
-        self.pid as u32
-    }
-
     /// Waits up to `limit` for the child to exit, collecting its output
     /// meanwhile (a child must never block on a full pipe); true once it has
     /// exited.
