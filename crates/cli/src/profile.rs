@@ -45,6 +45,12 @@ pub fn profile(args: ProfileArgs) -> Result<()> {
             inlining: workload.inlining,
             ..args.common.faaslet.config()
         };
+        // As the target runs it: without epoch checks, its time limit kept
+        // by the target process itself.
+        output.setting(
+            "faaslet_engine",
+            isobench_faaslet::describe(&engine.single_uninterruptible()).into(),
+        );
         if precompile(&workload.path, &engine)? == CacheOutcome::Compiled {
             eprintln!("compiled {} ahead of time", workload.path.display());
         }
@@ -58,6 +64,8 @@ pub fn profile(args: ProfileArgs) -> Result<()> {
         args.seconds.to_string().into(),
         "--memory-cap-mib".into(),
         args.common.faaslet.memory_cap_mib.to_string().into(),
+        "--time-limit".into(),
+        args.common.faaslet.time_limit.to_string().into(),
     ];
     if let Some(dir) = workload.preopen {
         target.extend(["--preopen".into(), dir.into()]);

@@ -197,6 +197,36 @@ fn a_failing_workload_is_reported_with_its_traceback_and_no_permission_hint() {
     );
 }
 
+/// A run longer than `--time-limit` ends the profile, wasm (which runs
+/// without epoch checks) and native alike, and no run is left behind.
+#[test]
+fn a_run_over_the_time_limit_ends_the_profile() {
+    let _alone = one_profile_at_a_time();
+    for side in [&[][..], &["--native"][..]] {
+        let out = tempfile::tempdir().unwrap();
+        let mut args = vec![
+            "profile",
+            "polybench:2mm",
+            "--dataset",
+            "medium",
+            "--seconds",
+            "2",
+            "--time-limit",
+            "0.001",
+            "--out",
+            out.path().to_str().unwrap(),
+        ];
+        args.extend(side);
+        let output = isobench(&args);
+        assert!(!output.status.success(), "{side:?}: {}", text(&output));
+        assert!(
+            text(&output).contains("took longer than the time limit (0.001 s"),
+            "{side:?}: {}",
+            text(&output)
+        );
+    }
+}
+
 /// The build-id caches of profiles left in a results directory.
 fn build_id_caches(dir: &Path) -> usize {
     std::fs::read_dir(dir)

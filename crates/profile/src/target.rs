@@ -5,6 +5,7 @@ use anyhow::{bail, Context, Result};
 use isobench_faaslet::{CacheOutcome, Call, ProfilingStrategy, Runtime, RuntimeConfig};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 pub enum Target {
@@ -30,8 +31,31 @@ pub fn precompile(module: &Path, faaslet: &RuntimeConfig) -> Result<CacheOutcome
     Ok(outcome)
 }
 
-/// Runs `target` at least once and until `at_least` has passed; returns how
-/// many runs there were.
+/// Ends this process, saying why, when one run outlasts `limit`: the wasm
+/// target has no epoch checks (they would be in the profile), and perf
+/// records until the target ends. Returns the current run's start, which
+/// the caller sets around each run.
+fn watchdog(limit: Duration) -> Arc<Mutex<Option<Instant>>> {
+    let current: Arc<Mutex<Option<Instant>>> = Arc::default();
+    let watched = current.clone();
+    std::thread::spawn(move || loop {
+        std::thread::sleep(Duration::from_millis(10));
+        let began = *watched.lock().expect("no panics under the lock");
+        if began.is_some_and(|began| began.elapsed() > limit) {
+            eprintln!(
+                "error: a run of the workload took longer than the time limit ({} s, \
+                 --time-limit)",
+                limit.as_secs_f64()
+            );
+            // A native run dies with this process (see `dies_with_parent`).
+            std::process::exit(1);
+        }
+    });
+    current
+}
+
+/// Runs `target` at least once and until `at_least` has passed, each run
+/// within `faaslet.time_limit`; returns how many runs there were.
 pub fn run_repeatedly(
     target: &Target,
     faaslet: &RuntimeConfig,
@@ -39,6 +63,13 @@ pub fn run_repeatedly(
 ) -> Result<usize> {
     // Started by perf: ends when perf ends, whatever ends perf.
     isobench_sandbox::child::die_with_parent().context("tying the target to perf")?;
+    let current_run = watchdog(faaslet.time_limit);
+    let timed = |run: &mut dyn FnMut() -> Result<()>| {
+        *current_run.lock().expect("no panics under the lock") = Some(Instant::now());
+        let outcome = run();
+        *current_run.lock().expect("no panics under the lock") = None;
+        outcome
+    };
     let started = Instant::now();
     let mut runs = 0;
     match target {
@@ -50,32 +81,40 @@ pub fn run_repeatedly(
             })?;
             let (function, _) = runtime.load_command(module)?;
             while runs == 0 || started.elapsed() < at_least {
-                let outcome = function.run_on_new_thread(call).0?;
-                if outcome.exit_code != 0 {
-                    bail!(
-                        "{} exited with status {}: {}",
-                        module.display(),
-                        outcome.exit_code,
-                        String::from_utf8_lossy(&outcome.stderr)
-                    );
-                }
+                timed(&mut || {
+                    let outcome = function.run_on_new_thread(call).0?;
+                    if outcome.exit_code != 0 {
+                        bail!(
+                            "{} exited with status {}: {}",
+                            module.display(),
+                            outcome.exit_code,
+                            String::from_utf8_lossy(&outcome.stderr)
+                        );
+                    }
+                    Ok(())
+                })?;
                 runs += 1;
             }
         }
         Target::Native { program, args, env } => {
             while runs == 0 || started.elapsed() < at_least {
-                let status = Command::new(program)
-                    .args(args)
-                    .env_clear()
-                    .envs(env.iter().cloned())
-                    .stdin(Stdio::null())
-                    .stdout(Stdio::null())
-                    .stderr(Stdio::null())
-                    .status()
-                    .with_context(|| format!("starting {}", program.display()))?;
-                if !status.success() {
-                    bail!("{} failed ({status})", program.display());
-                }
+                timed(&mut || {
+                    let mut command = Command::new(program);
+                    isobench_sandbox::child::dies_with_parent(&mut command);
+                    let status = command
+                        .args(args)
+                        .env_clear()
+                        .envs(env.iter().cloned())
+                        .stdin(Stdio::null())
+                        .stdout(Stdio::null())
+                        .stderr(Stdio::null())
+                        .status()
+                        .with_context(|| format!("starting {}", program.display()))?;
+                    if !status.success() {
+                        bail!("{} failed ({status})", program.display());
+                    }
+                    Ok(())
+                })?;
                 runs += 1;
             }
         }
