@@ -16,6 +16,7 @@
 use crate::record::{series, SeriesId};
 use crate::stats::{summarize, Ratio};
 use crate::Record;
+use std::collections::BTreeMap;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Verdict {
@@ -23,6 +24,9 @@ pub enum Verdict {
     Worse,
     NoSignificantChange,
     TooNoisy,
+    /// The two runs did different amounts of work (pybench calibrates its
+    /// loop counts per run), so the change says nothing about the code.
+    DifferentWork,
 }
 
 /// One configuration and metric found in both runs.
@@ -52,6 +56,7 @@ impl Change {
             Verdict::Worse => "larger",
             Verdict::NoSignificantChange => "no significant change",
             Verdict::TooNoisy => "too noisy to tell",
+            Verdict::DifferentWork => "not comparable: other loop counts",
         }
     }
 }
@@ -60,6 +65,7 @@ impl Change {
 /// whose old median (or its interval's low end) is zero are left out, as a
 /// change from nothing has no ratio.
 pub fn compare(old: &[Record], new: &[Record], noise_percent: f64) -> Vec<Change> {
+    let (old_loops, new_loops) = (loops(old), loops(new));
     let old = series(old);
     let new = series(new);
     let noise = noise_percent / 100.0;
@@ -73,7 +79,11 @@ pub fn compare(old: &[Record], new: &[Record], noise_percent: f64) -> Vec<Change
             let ratio = Ratio::of_medians(&a, &b);
             let moved = (ratio.value - 1.0).abs() >= noise;
             let narrow = ratio.high - ratio.low <= 4.0 * noise;
-            let verdict = if b.n < 2 || a.n < 2 {
+            let key = (id.suite.clone(), id.runtime.clone(), id.workload.clone());
+            let other_work = old_loops.get(&key) != new_loops.get(&key);
+            let verdict = if id.metric == WHOLE_RUN && other_work {
+                Verdict::DifferentWork
+            } else if b.n < 2 || a.n < 2 {
                 // One sample on a side gives no interval at all.
                 Verdict::TooNoisy
             } else if ratio.low > 1.0 && moved && (narrow || ratio.low >= 1.0 + noise) {
@@ -93,6 +103,24 @@ pub fn compare(old: &[Record], new: &[Record], noise_percent: f64) -> Vec<Change
                 samples: (b.n, a.n),
                 verdict,
             })
+        })
+        .collect()
+}
+
+/// The metric that times a whole interpreter run, whose work is the loop
+/// count the run calibrated (recorded as a `loops` total).
+const WHOLE_RUN: &str = "run_ns";
+
+/// The `loops` totals, per suite, runtime and workload.
+fn loops(records: &[Record]) -> BTreeMap<(String, String, String), f64> {
+    records
+        .iter()
+        .filter(|r| r.metric == "loops" && r.iteration.is_none())
+        .map(|r| {
+            (
+                (r.suite.clone(), r.runtime.clone(), r.workload.clone()),
+                r.value,
+            )
         })
         .collect()
 }
@@ -166,5 +194,34 @@ mod tests {
         );
         assert_eq!(change.verdict, Verdict::Worse);
         assert_eq!(compare(&slower, &old, 5.0)[0].verdict, Verdict::Better);
+    }
+
+    #[test]
+    fn whole_runs_of_other_loop_counts_are_not_compared() {
+        let whole_runs = |values: Vec<f64>, loops: f64| {
+            let mut runs = records("native", values.into_iter());
+            for run in &mut runs {
+                run.suite = "pybench".into();
+                run.metric = "run_ns".into();
+            }
+            let total = Record {
+                iteration: None,
+                metric: "loops".into(),
+                value: loops,
+                unit: "loops".into(),
+                ..runs[0].clone()
+            };
+            runs.push(total);
+            runs
+        };
+        let old = whole_runs(spread().collect(), 1.0);
+        let twice = whole_runs(spread().map(|v| v * 2.0).collect(), 2.0);
+        assert_eq!(
+            compare(&old, &twice, 5.0)[0].verdict,
+            Verdict::DifferentWork
+        );
+        // With the same loop count, twice the time is slower.
+        let slower = whole_runs(spread().map(|v| v * 2.0).collect(), 1.0);
+        assert_eq!(compare(&old, &slower, 5.0)[0].verdict, Verdict::Worse);
     }
 }

@@ -389,6 +389,12 @@ fn measure_script(
         .map(|(name, count)| format!("{name}={count}"))
         .collect();
     let env = shim_env(&loops.join(","), options.warmups);
+    // What a whole run (`run_ns`) did: it times the loops the calibration chose.
+    let loops_run: u64 = reference.loops.iter().map(|(_, count)| count).sum();
+    for (side, _) in options.sides() {
+        let series = series(side, &benchmark.name);
+        records.push(series.record(None, "loops", loops_run as f64, "loops"));
+    }
     tick();
     for (iteration, side) in rounds(&options.sides()) {
         let finished = interpreters.run(side, &interpreters.args(side, benchmark), &env)?;
