@@ -416,9 +416,15 @@ fn memory_cap_mib(text: &str) -> Result<u64, String> {
     }
 }
 
+/// The longest time limit, run or minimum time: a day (larger ones overflow
+/// the clock's arithmetic).
+const MAX_SECONDS: f64 = 86_400.0;
+
 fn positive_seconds(text: &str) -> Result<f64, String> {
     match text.parse::<f64>() {
-        Ok(s) if s > 0.0 && s.is_finite() => Ok(s),
-        _ => Err(format!("`{text}` is not a positive number of seconds")),
+        Ok(s) if s > 0.0 && s <= MAX_SECONDS => Ok(s),
+        _ => Err(format!(
+            "`{text}` is not a positive number of seconds up to {MAX_SECONDS} (a day)"
+        )),
     }
 }

@@ -70,6 +70,10 @@ fn bad_arguments_are_refused_with_the_reason() {
         &["compare", "/tmp", "/tmp", "--noise", "-5"],
         &["`-5` is not a percentage"],
     );
+    refused(
+        &["polybench", "atax", "--time-limit", "1e20"],
+        &["`1e20` is not a positive number of seconds up to 86400"],
+    );
     // A kernel named twice would have its runs pooled as one.
     refused(&["polybench", "2mm,2MM"], &["`2mm` is given twice"]);
     refused(&["polybench", "all,2mm"], &["give `all` alone"]);

@@ -184,7 +184,7 @@ pub fn select(names: &[String]) -> Result<Vec<&'static Kernel>> {
         if !all.iter().any(|k| &k.name == name) {
             let valid: Vec<&str> = all.iter().map(|k| k.name.as_str()).collect();
             bail!(
-                "unknown PolyBench kernel `{name}`: choose `all` or any of {}",
+                "unknown PolyBench kernel `{name}`: the kernels are {}",
                 valid.join(", ")
             );
         }

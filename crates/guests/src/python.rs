@@ -115,10 +115,18 @@ impl Python {
             self.tree().join(BENCHMARKS_DIR).join("MANIFEST"),
         ];
         if let Some(missing) = needed.iter().find(|path| !path.exists()) {
+            // The README's second set of builds lives where ISOBENCH_PYTHON says.
+            let (build, origin) = match std::env::var_os("ISOBENCH_PYTHON") {
+                Some(_) => (
+                    format!("`scripts/python {}`", self.root.display()),
+                    " (the directory ISOBENCH_PYTHON names)",
+                ),
+                None => ("`scripts/python`".to_string(), ""),
+            };
             bail!(
-                "{} is missing: build the two CPython interpreters and fetch pyperformance with \
-                 `scripts/python` (about 10 minutes; it needs clang, wasi-libc, dpkg-dev, curl \
-                 and unzip)",
+                "{} is missing{origin}: build the two CPython interpreters and fetch \
+                 pyperformance with {build} (about 10 minutes; it needs clang, wasi-libc, \
+                 dpkg-dev, curl and unzip)",
                 missing.display()
             );
         }
@@ -199,7 +207,7 @@ pub fn select(
         let Some(benchmark) = catalogue.iter().find(|b| &b.name == name) else {
             let valid: Vec<&str> = catalogue.iter().map(|b| b.name.as_str()).collect();
             bail!(
-                "unknown Python benchmark `{name}`: choose `all` or any of {} (`isobench pybench \
+                "unknown Python benchmark `{name}`: the benchmarks are {} (`isobench pybench \
                  --list` says which run)",
                 valid.join(", ")
             );
