@@ -44,14 +44,7 @@ fn wasm_samples_land_in_the_kernel_under_its_own_name() {
     let _alone = one_profile_at_a_time();
     let cwd = tempfile::tempdir().unwrap();
     let output = Command::new(env!("CARGO_BIN_EXE_isobench"))
-        .args([
-            "profile",
-            "polybench:2mm",
-            "--dataset",
-            "medium",
-            "--seconds",
-            "2",
-        ])
+        .args(PROFILE_2MM)
         .current_dir(cwd.path())
         .output()
         .unwrap();
@@ -198,24 +191,19 @@ fn a_failing_workload_is_reported_with_its_traceback_and_no_permission_hint() {
 }
 
 /// A run longer than `--time-limit` ends the profile, wasm (which runs
-/// without epoch checks) and native alike, and no run is left behind.
+/// without epoch checks) and native alike.
 #[test]
 fn a_run_over_the_time_limit_ends_the_profile() {
     let _alone = one_profile_at_a_time();
     for side in [&[][..], &["--native"][..]] {
         let out = tempfile::tempdir().unwrap();
-        let mut args = vec![
-            "profile",
-            "polybench:2mm",
-            "--dataset",
-            "medium",
-            "--seconds",
-            "2",
+        let mut args = PROFILE_2MM.to_vec();
+        args.extend([
             "--time-limit",
             "0.001",
             "--out",
             out.path().to_str().unwrap(),
-        ];
+        ]);
         args.extend(side);
         let output = isobench(&args);
         assert!(!output.status.success(), "{side:?}: {}", text(&output));
@@ -226,6 +214,16 @@ fn a_run_over_the_time_limit_ends_the_profile() {
         );
     }
 }
+
+/// Two seconds of the medium 2mm, the wasm build unless `--native` follows.
+const PROFILE_2MM: [&str; 6] = [
+    "profile",
+    "polybench:2mm",
+    "--dataset",
+    "medium",
+    "--seconds",
+    "2",
+];
 
 /// The build-id caches of profiles left in a results directory.
 fn build_id_caches(dir: &Path) -> usize {
