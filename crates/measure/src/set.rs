@@ -4,8 +4,9 @@ use procfs::process::{all_processes, Process};
 use std::collections::HashMap;
 
 /// `roots` and every process descended from them, each once (thread-group
-/// leaders only, so a process with many threads is counted once), from one pass over
-/// `/proc` however many roots there are: held workers number in thousands.
+/// leaders only, so a process with many threads is counted once), from one
+/// pass over `/proc` however many roots there are: held workers number in
+/// thousands.
 pub fn descendants(roots: &[i32]) -> Vec<i32> {
     let mut children: HashMap<i32, Vec<i32>> = HashMap::new();
     if let Ok(processes) = all_processes() {

@@ -432,10 +432,11 @@ pub fn summary(
 
 /// Per round, the median start of `runtime` in its block over the median
 /// start of `reference` in its block of the same round, for rounds where
-/// both ran (a stopped run may have ended in the first). A round's blocks run one right after the other, so a state of
-/// the machine that outlasts a round (a thread woken on the other CPU, say)
-/// weighs on both sides of that round's ratio; the ratio of whole-run
-/// medians mixes states in whatever proportions each runtime met them.
+/// both ran (a stopped run may have ended in the first). A round's blocks
+/// run one right after the other, so a state of the machine that outlasts a
+/// round (a thread woken on the other CPU, say) weighs on both sides of that
+/// round's ratio; the ratio of whole-run medians mixes states in whatever
+/// proportions each runtime met them.
 fn round_ratios(
     records: &[Record],
     runtime: &str,
