@@ -222,6 +222,11 @@ fn time_writes_every_sample_in_the_tidy_and_faasm_formats() {
             assert_eq!(count("batch_wall_ns"), 7, "{runtime} × {workers}");
             // Only containers leave something to remove after they exit.
             assert_eq!(count("remove_ns"), 0, "{runtime} × {workers}");
+            // The measured blocks tried every start (the warm-up is not in them).
+            let attempted = records.iter().find(|r| {
+                r.runtime == runtime && r.workers == workers && r.metric == "attempted_starts"
+            });
+            assert_eq!(attempted.map(|r| r.value), Some((7 * workers) as f64));
         }
     }
     let (faasm_header, faasm_rows) = read_csv(&out.join("runtime-bench-time.csv"));

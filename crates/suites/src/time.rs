@@ -138,6 +138,10 @@ struct Config<'a> {
 struct Totals {
     /// Batches run; none when a stop came before this configuration's turn.
     batches: usize,
+    /// Starts tried in the blocks read, failed ones and those of a batch
+    /// cut short by a stop included: the resources they used are in the
+    /// totals too.
+    attempted_starts: usize,
     elapsed: Duration,
     cpu: Duration,
     system_cpu: Duration,
@@ -247,6 +251,7 @@ impl<'a> Config<'a> {
     }
 
     fn batch(&mut self, iteration: u64, records: &mut Vec<Record>) {
+        self.totals.attempted_starts += self.workers;
         let batch = match self.sandbox.cold_starts(self.workers) {
             Ok(batch) => batch,
             Err(e) => {
@@ -319,6 +324,7 @@ impl<'a> Config<'a> {
         result.records.extend([
             total("pause_ns", self.pause.as_nanos() as f64, "ns"),
             total("elapsed_ns", t.elapsed.as_nanos() as f64, "ns"),
+            total("attempted_starts", t.attempted_starts as f64, "starts"),
         ]);
         // Read around whole blocks, these would also count what the machine
         // and the daemons did during the pauses.
@@ -541,8 +547,12 @@ fn resource_table(records: &[Record], runtimes: &[&str], workers: &[usize]) -> S
     ]);
     for &runtime in runtimes {
         for &w in workers {
-            let starts = values(records, runtime, w as u64, "cold_start_ns").count() as f64;
             let total = |metric| values(records, runtime, w as u64, metric).next();
+            // Results written before attempts were counted give only the
+            // successful starts.
+            let starts = total("attempted_starts").unwrap_or_else(|| {
+                values(records, runtime, w as u64, "cold_start_ns").count() as f64
+            });
             // Totals exist once a configuration measured a batch.
             if total("elapsed_ns").is_none() || starts == 0.0 {
                 continue;
@@ -578,7 +588,7 @@ fn resource_table(records: &[Record], runtimes: &[&str], workers: &[usize]) -> S
     }
     format!(
         "### CPU and disk per cold start\n\nTotals over all iterations divided by the number of \
-         starts. System CPU is all the CPU time the machine worked (`/proc/stat`, 10 ms \
+         starts tried (failed ones included: what they used is in the totals). System CPU is all the CPU time the machine worked (`/proc/stat`, 10 ms \
          ticks; time the hypervisor gave to other guests, steal, left out).\n\n{}\n",
         table.to_markdown()
     )
@@ -686,11 +696,12 @@ mod tests {
                 ..start
             })
             .collect();
+        let first = records[0].clone();
         let total = |metric: &str, value: f64| Record {
             iteration: None,
             metric: metric.into(),
             value,
-            ..records[0].clone()
+            ..first.clone()
         };
         records.extend([
             total("elapsed_ns", 1e9),
@@ -699,13 +710,23 @@ mod tests {
             total("disk_write_bytes", 8.0 * 1024.0 * 1024.0),
             total("block_write_bytes", 16.0 * 1024.0 * 1024.0),
         ]);
-        let table = resource_table(&records, &["docker"], &[4]);
-        let row = table.lines().find(|l| l.starts_with("| docker")).unwrap();
-        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        let cells = |records: &[Record]| {
+            let table = resource_table(records, &["docker"], &[4]);
+            let row = table.lines().find(|l| l.starts_with("| docker")).unwrap();
+            let cells: Vec<String> = row.split('|').map(|c| c.trim().to_string()).collect();
+            cells[3..7].to_vec()
+        };
+        // Results from before attempts were counted: the recorded starts.
         assert_eq!(
-            cells[3..7],
-            ["1.000 ms", "2.000 ms", "1.00 MiB", "2.00 MiB"],
-            "{table}"
+            cells(&records),
+            ["1.000 ms", "2.000 ms", "1.00 MiB", "2.00 MiB"]
+        );
+        // Eight starts were tried beyond the eight that succeeded; what the
+        // failed ones used is in the totals, so they count as starts.
+        records.push(total("attempted_starts", 16.0));
+        assert_eq!(
+            cells(&records),
+            ["500.00 µs", "1.000 ms", "512.0 KiB", "1.00 MiB"]
         );
     }
 }
