@@ -87,10 +87,8 @@ struct Engines {
 impl Engines {
     fn new(faaslet: &RuntimeConfig, host_exe: &Path) -> Result<Self> {
         Ok(Engines {
-            epoch: Runtime::new(RuntimeConfig {
-                max_instances: 1,
-                ..faaslet.clone()
-            })?,
+            // As the unchecked engine but for the epoch checks.
+            epoch: Runtime::new(faaslet.compute())?,
             unchecked: Runtime::new(faaslet.single_uninterruptible())?,
             host_exe: host_exe.to_path_buf(),
         })
