@@ -64,15 +64,9 @@ pub fn run_repeatedly(
     // Started by perf: ends when perf ends, whatever ends perf.
     isobench_sandbox::child::die_with_parent().context("tying the target to perf")?;
     let current_run = watchdog(faaslet.time_limit);
-    let timed = |run: &mut dyn FnMut() -> Result<()>| {
-        *current_run.lock().expect("no panics under the lock") = Some(Instant::now());
-        let outcome = run();
-        *current_run.lock().expect("no panics under the lock") = None;
-        outcome
-    };
     let started = Instant::now();
-    let mut runs = 0;
-    match target {
+    // One run of the workload; the loop below repeats and times it.
+    let mut run_once: Box<dyn FnMut() -> Result<()> + '_> = match target {
         Target::Wasm { module, call } => {
             // Without epoch checks, as the `wasm` side of the compute suites.
             let runtime = Runtime::new(RuntimeConfig {
@@ -80,44 +74,44 @@ pub fn run_repeatedly(
                 ..faaslet.single_uninterruptible()
             })?;
             let (function, _) = runtime.load_command(module)?;
-            while runs == 0 || started.elapsed() < at_least {
-                timed(&mut || {
-                    let outcome = function.run_on_new_thread(call).0?;
-                    if outcome.exit_code != 0 {
-                        bail!(
-                            "{} exited with status {}: {}",
-                            module.display(),
-                            outcome.exit_code,
-                            String::from_utf8_lossy(&outcome.stderr)
-                        );
-                    }
-                    Ok(())
-                })?;
-                runs += 1;
-            }
+            Box::new(move || {
+                let outcome = function.run_on_new_thread(call).0?;
+                if outcome.exit_code != 0 {
+                    bail!(
+                        "{} exited with status {}: {}",
+                        module.display(),
+                        outcome.exit_code,
+                        String::from_utf8_lossy(&outcome.stderr)
+                    );
+                }
+                Ok(())
+            })
         }
-        Target::Native { program, args, env } => {
-            while runs == 0 || started.elapsed() < at_least {
-                timed(&mut || {
-                    let mut command = Command::new(program);
-                    isobench_sandbox::child::dies_with_parent(&mut command);
-                    let status = command
-                        .args(args)
-                        .env_clear()
-                        .envs(env.iter().cloned())
-                        .stdin(Stdio::null())
-                        .stdout(Stdio::null())
-                        .stderr(Stdio::null())
-                        .status()
-                        .with_context(|| format!("starting {}", program.display()))?;
-                    if !status.success() {
-                        bail!("{} failed ({status})", program.display());
-                    }
-                    Ok(())
-                })?;
-                runs += 1;
+        Target::Native { program, args, env } => Box::new(move || {
+            let mut command = Command::new(program);
+            isobench_sandbox::child::dies_with_parent(&mut command);
+            let status = command
+                .args(args)
+                .env_clear()
+                .envs(env.iter().cloned())
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .status()
+                .with_context(|| format!("starting {}", program.display()))?;
+            if !status.success() {
+                bail!("{} failed ({status})", program.display());
             }
-        }
+            Ok(())
+        }),
+    };
+    let mut runs = 0;
+    while runs == 0 || started.elapsed() < at_least {
+        *current_run.lock().expect("no panics under the lock") = Some(Instant::now());
+        let outcome = run_once();
+        *current_run.lock().expect("no panics under the lock") = None;
+        outcome?;
+        runs += 1;
     }
     Ok(runs)
 }

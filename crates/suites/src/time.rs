@@ -588,8 +588,9 @@ fn resource_table(records: &[Record], runtimes: &[&str], workers: &[usize]) -> S
     }
     format!(
         "### CPU and disk per cold start\n\nTotals over all iterations divided by the number of \
-         starts tried (failed ones included: what they used is in the totals). System CPU is all the CPU time the machine worked (`/proc/stat`, 10 ms \
-         ticks; time the hypervisor gave to other guests, steal, left out).\n\n{}\n",
+         starts tried (failed ones included: what they used is in the totals). System CPU is \
+         all the CPU time the machine worked (`/proc/stat`, 10 ms ticks; time the hypervisor \
+         gave to other guests, steal, left out).\n\n{}\n",
         table.to_markdown()
     )
 }
