@@ -18,6 +18,44 @@ fn shim_lines(stderr: &[u8], kind: &str) -> Vec<String> {
         .collect()
 }
 
+/// Runs `code` with `python -c` in both interpreters, as pybench would.
+fn run_in_both(python: &Python, code: &str) -> [std::process::Output; 2] {
+    let native = Command::new(python.native())
+        .args(["-c", code])
+        .env_clear()
+        .output()
+        .unwrap();
+    let wasm = Command::new(env!("CARGO_BIN_EXE_isobench"))
+        .arg("__wasm-run")
+        .arg(python.wasm())
+        .arg("--preopen")
+        .arg(python.tree())
+        .args(["--env", "PYTHONHOME=/", "--", "-c", code])
+        .output()
+        .unwrap();
+    [native, wasm]
+}
+
+/// Both interpreters link the zlib and libbz2 that scripts/python builds
+/// from one source (Debian has neither for wasm32): the same version, and
+/// the same compressed bytes.
+#[test]
+fn both_interpreters_compress_alike_with_the_same_zlib_and_bz2() {
+    let python = Python::locate();
+    python.ensure_ready().unwrap();
+    let code = "import bz2, zlib\n\
+                data = b''.join(i.to_bytes(4, 'little') for i in range(5000))\n\
+                packed = [zlib.compress(data, 9), bz2.compress(data, 9)]\n\
+                assert zlib.decompress(packed[0]) == bz2.decompress(packed[1]) == data\n\
+                print(zlib.ZLIB_RUNTIME_VERSION, [(len(p), zlib.crc32(p)) for p in packed])";
+    let [native, wasm] = run_in_both(&python, code);
+    assert!(native.status.success(), "{}", text(&native));
+    assert!(wasm.status.success(), "{}", text(&wasm));
+    let printed = String::from_utf8_lossy(&native.stdout);
+    assert!(printed.starts_with("1.2.13 [("), "{printed}");
+    assert_eq!(printed, String::from_utf8_lossy(&wasm.stdout));
+}
+
 /// nqueens returns its solutions, so both interpreters' results can be compared.
 #[test]
 fn both_interpreters_report_the_same_version_and_results() {
@@ -115,7 +153,10 @@ fn both_interpreters_report_the_same_version_and_results() {
             "{module} is not built into native"
         );
     }
-    assert!(native_builtins.iter().any(|m| m == "math"));
+    // zlib and bz2 from the libraries scripts/python builds for both.
+    for module in ["math", "zlib", "_bz2"] {
+        assert!(builtins("wasm").iter().any(|m| m == module), "{module}");
+    }
     // Both with CPython's small-object allocator (3.11 leaves it out for WASI
     // unless asked) and SipHash-1-3 for strings (a wasm32 build would pick FNV
     // by itself, believing unaligned loads illegal).
