@@ -56,6 +56,28 @@ fn both_interpreters_compress_alike_with_the_same_zlib_and_bz2() {
     assert_eq!(printed, String::from_utf8_lossy(&wasm.stdout));
 }
 
+/// The driver runs a script as if directly: its `__builtins__` is the
+/// builtins module (sphinx's benchmark assigns `__builtins__.open`).
+#[test]
+fn the_driver_runs_a_script_as_main_with_the_builtins_module() {
+    let python = Python::locate();
+    python.ensure_ready().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("script.py");
+    std::fs::write(
+        &script,
+        "import builtins\nassert __name__ == '__main__'\nassert __builtins__ is builtins\n",
+    )
+    .unwrap();
+    let native = Command::new(python.native())
+        .arg(python.tree().join("site/isobench_pybench.py"))
+        .arg(&script)
+        .env_clear()
+        .output()
+        .unwrap();
+    assert!(native.status.success(), "{}", text(&native));
+}
+
 /// nqueens returns its solutions, so both interpreters' results can be compared.
 #[test]
 fn both_interpreters_report_the_same_version_and_results() {
