@@ -18,8 +18,9 @@ fn shim_lines(stderr: &[u8], kind: &str) -> Vec<String> {
         .collect()
 }
 
-/// Runs `code` with `python -c` in both interpreters, as pybench would.
-fn run_in_both(python: &Python, code: &str) -> [std::process::Output; 2] {
+/// Runs `code` with `python -c` in both interpreters, as pybench would, and
+/// returns what it printed, which must be the same in both.
+fn printed_alike_by_both(python: &Python, code: &str) -> String {
     let native = Command::new(python.native())
         .args(["-c", code])
         .env_clear()
@@ -33,7 +34,11 @@ fn run_in_both(python: &Python, code: &str) -> [std::process::Output; 2] {
         .args(["--env", "PYTHONHOME=/", "--", "-c", code])
         .output()
         .unwrap();
-    [native, wasm]
+    assert!(native.status.success(), "{}", text(&native));
+    assert!(wasm.status.success(), "{}", text(&wasm));
+    let printed = String::from_utf8_lossy(&native.stdout).into_owned();
+    assert_eq!(printed, String::from_utf8_lossy(&wasm.stdout));
+    printed
 }
 
 /// Both interpreters link the zlib and libbz2 that scripts/python builds
@@ -48,12 +53,21 @@ fn both_interpreters_compress_alike_with_the_same_zlib_and_bz2() {
                 packed = [zlib.compress(data, 9), bz2.compress(data, 9)]\n\
                 assert zlib.decompress(packed[0]) == bz2.decompress(packed[1]) == data\n\
                 print(zlib.ZLIB_RUNTIME_VERSION, [(len(p), zlib.crc32(p)) for p in packed])";
-    let [native, wasm] = run_in_both(&python, code);
-    assert!(native.status.success(), "{}", text(&native));
-    assert!(wasm.status.success(), "{}", text(&wasm));
-    let printed = String::from_utf8_lossy(&native.stdout);
+    let printed = printed_alike_by_both(&python, code);
     assert!(printed.starts_with("1.2.13 [("), "{printed}");
-    assert_eq!(printed, String::from_utf8_lossy(&wasm.stdout));
+}
+
+/// hashlib takes CPython's own MD5 and SHA code on both sides: natively,
+/// OpenSSL's (through `_hashlib`) would be a different implementation from
+/// the only one python.wasm has.
+#[test]
+fn both_interpreters_hash_with_cpythons_own_code() {
+    let python = Python::locate();
+    python.ensure_ready().unwrap();
+    let code = "import hashlib\n\
+                print([f.__module__ for f in (hashlib.md5, hashlib.sha1, hashlib.sha256)])";
+    let printed = printed_alike_by_both(&python, code);
+    assert_eq!(printed.trim(), "['_md5', '_sha1', '_sha256']");
 }
 
 /// The driver runs a script as if directly: its `__builtins__` is the
