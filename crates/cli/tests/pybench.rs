@@ -70,6 +70,19 @@ fn both_interpreters_hash_with_cpythons_own_code() {
     assert_eq!(printed.trim(), "['_md5', '_sha1', '_sha256']");
 }
 
+/// asyncio's event loop runs in python.wasm too, without the self-pipe that
+/// WASI cannot make (scripts/python's patch of the standard library).
+#[test]
+fn an_asyncio_event_loop_runs_in_both_interpreters() {
+    let python = Python::locate();
+    python.ensure_ready().unwrap();
+    let code = "import asyncio\n\
+                async def tick(n):\n    await asyncio.sleep(0.001)\n    return n * n\n\
+                async def main():\n    return sum(await asyncio.gather(*map(tick, range(10))))\n\
+                print(asyncio.run(main()))";
+    assert_eq!(printed_alike_by_both(&python, code).trim(), "285");
+}
+
 /// The driver runs a script as if directly: its `__builtins__` is the
 /// builtins module (sphinx's benchmark assigns `__builtins__.open`).
 #[test]
