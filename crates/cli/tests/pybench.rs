@@ -18,6 +18,17 @@ fn shim_lines(stderr: &[u8], kind: &str) -> Vec<String> {
         .collect()
 }
 
+/// The native interpreter running `script` through the shim's driver, as
+/// pybench runs a benchmark, with an empty environment.
+fn native_driver(python: &Python, script: &std::path::Path) -> Command {
+    let mut command = Command::new(python.native());
+    command
+        .arg(python.tree().join("site/isobench_pybench.py"))
+        .arg(script)
+        .env_clear();
+    command
+}
+
 /// Runs `code` with `python -c` in both interpreters, as pybench would, and
 /// returns what it printed, which must be the same in both.
 fn printed_alike_by_both(python: &Python, code: &str) -> String {
@@ -96,12 +107,7 @@ fn the_driver_runs_a_script_as_main_with_the_builtins_module() {
         "import builtins\nassert __name__ == '__main__'\nassert __builtins__ is builtins\n",
     )
     .unwrap();
-    let native = Command::new(python.native())
-        .arg(python.tree().join("site/isobench_pybench.py"))
-        .arg(&script)
-        .env_clear()
-        .output()
-        .unwrap();
+    let native = native_driver(&python, &script).output().unwrap();
     assert!(native.status.success(), "{}", text(&native));
 }
 
@@ -111,10 +117,7 @@ fn both_interpreters_report_the_same_version_and_results() {
     let python = Python::locate();
     python.ensure_ready().unwrap();
     let script = "site/pyperformance/data-files/benchmarks/bm_nqueens/run_benchmark.py";
-    let native = Command::new(python.native())
-        .arg(python.tree().join("site/isobench_pybench.py"))
-        .arg(python.tree().join(script))
-        .env_clear()
+    let native = native_driver(&python, &python.tree().join(script))
         .env("ISOBENCH_LOOPS", "nqueens=1")
         .env("ISOBENCH_WARMUPS", "0")
         .output()
@@ -195,16 +198,16 @@ fn both_interpreters_report_the_same_version_and_results() {
         let modules = interpreters[side]["builtin_modules"].as_str().unwrap();
         modules.split(' ').map(str::to_string).collect()
     };
-    let native_builtins = builtins("native");
-    for module in builtins("wasm") {
+    let (native_builtins, wasm_builtins) = (builtins("native"), builtins("wasm"));
+    for module in &wasm_builtins {
         assert!(
-            native_builtins.contains(&module),
+            native_builtins.contains(module),
             "{module} is not built into native"
         );
     }
     // zlib and bz2 from the libraries scripts/python builds for both.
     for module in ["math", "zlib", "_bz2"] {
-        assert!(builtins("wasm").iter().any(|m| m == module), "{module}");
+        assert!(wasm_builtins.iter().any(|m| m == module), "{module}");
     }
     // Both with CPython's small-object allocator (3.11 leaves it out for WASI
     // unless asked) and SipHash-1-3 for strings (a wasm32 build would pick FNV
