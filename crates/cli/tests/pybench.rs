@@ -68,6 +68,23 @@ fn both_interpreters_compress_alike_with_the_same_zlib_and_bz2() {
     assert!(printed.starts_with("1.2.13 [("), "{printed}");
 }
 
+/// Both interpreters link the SQLite that scripts/python builds from one
+/// source (Debian has none for wasm32), into the interpreter itself: the same
+/// version, and the same answers to the same queries.
+#[test]
+fn both_interpreters_query_alike_with_the_same_sqlite() {
+    let python = Python::locate();
+    python.ensure_ready().unwrap();
+    let code = "import sqlite3, sys\n\
+                db = sqlite3.connect(':memory:')\n\
+                db.execute('create table t (k integer primary key, v text)')\n\
+                db.executemany('insert into t (v) values (?)', [(str(i * i),) for i in range(2000)])\n\
+                row = db.execute('select count(*), sum(length(v)), max(v) from t where k % 7 = 3').fetchone()\n\
+                print(sqlite3.sqlite_version, '_sqlite3' in sys.builtin_module_names, row)";
+    let printed = printed_alike_by_both(&python, code);
+    assert!(printed.starts_with("3.40.1 True ("), "{printed}");
+}
+
 /// hashlib takes CPython's own MD5 and SHA code on both sides: natively,
 /// OpenSSL's (through `_hashlib`) would be a different implementation from
 /// the only one python.wasm has.
