@@ -16,6 +16,7 @@ pub const PYPERFORMANCE_VERSION: &str = "1.14.0";
 
 /// Why some benchmarks do not run, one per line: NAME, a tab, the reason.
 const UNSUPPORTED_TSV: &str = include_str!("../../../guests/python/unsupported.tsv");
+const ABSENT_MODULES_TSV: &str = include_str!("../../../guests/python/absent-modules.tsv");
 
 /// Where pyperformance keeps its benchmarks, under the site directory.
 const BENCHMARKS_DIR: &str = "site/pyperformance/data-files/benchmarks";
@@ -151,7 +152,7 @@ impl Python {
         let manifest_path = dir.join("MANIFEST");
         let manifest = std::fs::read_to_string(&manifest_path)
             .with_context(|| format!("reading {}", manifest_path.display()))?;
-        let unsupported = parse_unsupported(UNSUPPORTED_TSV)?;
+        let unsupported = parse_tsv("unsupported.tsv", UNSUPPORTED_TSV)?;
         let reason = |name: &str| {
             unsupported
                 .iter()
@@ -274,13 +275,20 @@ fn read_extra_opts(path: &Path) -> Result<Vec<String>> {
         .unwrap_or_default())
 }
 
-fn parse_unsupported(tsv: &str) -> Result<Vec<(String, String)>> {
+/// The compiled modules python.wasm lacks whose absence changes no timed
+/// code (guests/python/absent-modules.tsv), each with the reason.
+pub fn modules_known_absent() -> Result<Vec<(String, String)>> {
+    parse_tsv("absent-modules.tsv", ABSENT_MODULES_TSV)
+}
+
+/// The NAME<TAB>REASON lines of `tsv`, the file `file_name`.
+fn parse_tsv(file_name: &str, tsv: &str) -> Result<Vec<(String, String)>> {
     tsv.lines()
         .filter(|line| !line.is_empty() && !line.starts_with('#'))
         .map(|line| {
             let (name, reason) = line
                 .split_once('\t')
-                .with_context(|| format!("unsupported.tsv: `{line}` is not NAME<TAB>REASON"))?;
+                .with_context(|| format!("{file_name}: `{line}` is not NAME<TAB>REASON"))?;
             Ok((name.to_string(), reason.to_string()))
         })
         .collect()
@@ -309,8 +317,12 @@ mod tests {
     }
 
     #[test]
-    fn every_unsupported_line_has_a_reason() {
-        for (name, reason) in parse_unsupported(UNSUPPORTED_TSV).unwrap() {
+    fn every_unsupported_benchmark_and_absent_module_has_a_reason() {
+        let unsupported = parse_tsv("unsupported.tsv", UNSUPPORTED_TSV).unwrap();
+        for (name, reason) in unsupported
+            .into_iter()
+            .chain(modules_known_absent().unwrap())
+        {
             assert!(!reason.trim().is_empty(), "{name} has no reason");
         }
     }

@@ -23,7 +23,7 @@ use crate::compute::{rounds, run_process, run_unchecked_wasm, Finished};
 use crate::{drop_failed_workload, note_if_stopped, progress, Series, SuiteResult};
 use anyhow::{bail, Context, Result};
 use isobench_faaslet::{Call, Runtime, RuntimeConfig};
-use isobench_guests::python::{Benchmark, Python};
+use isobench_guests::python::{modules_known_absent, Benchmark, Python};
 use isobench_report::faasm::ComputeRow;
 use isobench_report::record::{distinct, workload_summary};
 use isobench_report::stats::{geometric_mean, Ratio};
@@ -32,7 +32,7 @@ use isobench_report::Record;
 use isobench_sandbox::spawn::Launch;
 use isobench_sandbox::stop;
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 pub const SUITE: &str = "pybench";
@@ -263,6 +263,11 @@ struct ShimReport {
     values: Vec<(String, f64)>,
     /// Digest of the last `bench_func` result, per benchmark name.
     results: Vec<(String, String)>,
+    /// The interpreter's compiled-in modules, space-separated.
+    builtins: String,
+    /// The compiled modules loaded once each benchmark was timed,
+    /// space-separated.
+    modules: Vec<(String, String)>,
 }
 
 fn parse_shim_report(stderr: &str) -> Result<ShimReport> {
@@ -273,6 +278,7 @@ fn parse_shim_report(stderr: &str) -> Result<ShimReport> {
         let malformed = || format!("malformed shim line `{line}`");
         match kind {
             "version" => report.version = Some(rest.to_string()),
+            "builtins" => report.builtins = rest.to_string(),
             "loops" => report
                 .loops
                 .push((name.into(), value.parse().with_context(malformed)?)),
@@ -280,6 +286,7 @@ fn parse_shim_report(stderr: &str) -> Result<ShimReport> {
                 .values
                 .push((name.into(), value.parse().with_context(malformed)?)),
             "result" => report.results.push((name.into(), value.into())),
+            "modules" => report.modules.push((name.into(), value.into())),
             _ => bail!(malformed()),
         }
     }
@@ -440,6 +447,33 @@ fn check_same_work(reference: &ShimReport, report: &ShimReport, side: Side) -> R
             reference.results
         );
     }
+    let known_absent = modules_known_absent()?;
+    for (name, loaded_natively) in &reference.modules {
+        let loaded = report.modules.iter().find(|(n, _)| n == name);
+        let available: BTreeSet<&str> = report
+            .builtins
+            .split(' ')
+            .chain(
+                loaded
+                    .map_or("", |(_, modules)| modules.as_str())
+                    .split(' '),
+            )
+            .collect();
+        let lacking: Vec<&str> = loaded_natively
+            .split(' ')
+            .filter(|m| !available.contains(m) && !known_absent.iter().any(|(k, _)| k == m))
+            .collect();
+        if !lacking.is_empty() {
+            bail!(
+                "{name}: the {} interpreter lacks {}, compiled code the native one loaded: a \
+                 library that finds a module missing can fall back to other code, and the two \
+                 sides would not time the same code (where it does not, list the module in \
+                 guests/python/absent-modules.tsv with the reason)",
+                side.name(),
+                lacking.join(", ")
+            );
+        }
+    }
     Ok(())
 }
 
@@ -565,7 +599,9 @@ mod tests {
     fn shim_lines_are_read_and_other_lines_ignored() {
         let stderr = "warning: something\nisobench-pybench version 3.11.2 (main) [Clang 14]\n\
                       isobench-pybench loops nbody 8\nisobench-pybench value nbody 0.0125\n\
-                      isobench-pybench result nbody 0123abcd\n";
+                      isobench-pybench result nbody 0123abcd\n\
+                      isobench-pybench builtins math sys\n\
+                      isobench-pybench modules nbody math sys\n";
         let report = parse_shim_report(stderr).unwrap();
         assert_eq!(report.version.as_deref(), Some("3.11.2 (main) [Clang 14]"));
         assert_eq!(report.loops, vec![("nbody".to_string(), 8)]);
@@ -574,7 +610,42 @@ mod tests {
             report.results,
             vec![("nbody".to_string(), "0123abcd".to_string())]
         );
+        assert_eq!(
+            report.modules,
+            vec![("nbody".to_string(), "math sys".to_string())]
+        );
         assert!(parse_shim_report("isobench-pybench value nbody fast\n").is_err());
+    }
+
+    #[test]
+    fn a_compiled_module_the_wasm_side_lacks_fails_the_run() {
+        let report = |builtins: &str, modules: &str| ShimReport {
+            version: Some("3.11.2".into()),
+            loops: vec![("b".into(), 1)],
+            values: vec![("b".into(), 0.1)],
+            builtins: builtins.into(),
+            modules: vec![("b".into(), modules.into())],
+            ..ShimReport::default()
+        };
+        // _hashlib is a shared object natively, which python.wasm cannot have.
+        let native = report("_md5 math sys", "_hashlib math sys");
+        let wasm = report("_md5 math sys", "_md5 math sys");
+        let error = check_same_work(&native, &wasm, Side::Wasm)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("b: the wasm interpreter lacks _hashlib, compiled code"),
+            "{error}"
+        );
+        // A compiled-in module the wasm side has but did not load is no
+        // fallback (whatever would have imported it failed first), nor is a
+        // module listed with its reason as absent.
+        let known_absent = &modules_known_absent().unwrap()[0].0;
+        let native = report("math sys", &format!("math sys {known_absent}"));
+        check_same_work(&native, &report("math sys", "sys"), Side::Wasm).unwrap();
+        // Natively, the native interpreter's own shared objects count.
+        let native = report("math sys", "_hashlib math sys");
+        check_same_work(&native, &native, Side::Native).unwrap();
     }
 
     #[test]

@@ -13,6 +13,8 @@ Results go to standard error as lines the harness reads:
     isobench-pybench loops <name> <loops>          (calibration only)
     isobench-pybench value <name> <seconds per loop>
     isobench-pybench result <name> <digest of the last result>
+    isobench-pybench builtins <the interpreter's compiled-in modules>
+    isobench-pybench modules <name> <the compiled modules loaded by then>
 """
 
 import argparse
@@ -47,6 +49,22 @@ def _digest(result):
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+def _compiled_modules():
+    """The loaded modules that are compiled code, built in or loaded from a
+    shared object, rather than Python source."""
+    import importlib.machinery
+
+    suffixes = tuple(importlib.machinery.EXTENSION_SUFFIXES)
+    origins = {
+        name: getattr(getattr(module, "__spec__", None), "origin", None) or ""
+        for name, module in list(sys.modules.items())
+    }
+    return sorted(
+        name for name, origin in origins.items()
+        if origin == "built-in" or origin.endswith(suffixes)
+    )
+
+
 def _loops_requested():
     setting = os.environ.get("ISOBENCH_LOOPS", "calibrate")
     if setting == "calibrate":
@@ -72,6 +90,7 @@ class Runner:
         self._min_time = float(os.environ.get("ISOBENCH_MIN_TIME", min_time))
         self._loops = _loops_requested()
         _report("version", sys.version.replace("\n", " "))
+        _report("builtins", *sorted(sys.builtin_module_names))
 
     def parse_args(self, args=None):
         if self.args is None:
@@ -87,6 +106,11 @@ class Runner:
             time_func(loops, *args)
         seconds = time_func(loops, *args)
         _report("value", name, repr(seconds / (loops * (inner_loops or 1))))
+        # A library that finds a compiled module missing may fall back to
+        # other code without a word (hashlib did, without _hashlib): the
+        # harness checks that the wasm interpreter has what the native one
+        # loaded.
+        _report("modules", name, *_compiled_modules())
 
     def bench_func(self, name, func, *args, inner_loops=None, metadata=None):
         last = []
