@@ -268,7 +268,7 @@ fn pybench(args: args::PybenchArgs) -> Result<()> {
     } else {
         "both interpreters built without link-time optimisation"
     };
-    output.setting("python_interpreters", serde_json::to_value(identities)?);
+    output.setting("python_interpreters", serde_json::to_value(&identities)?);
     output.setting(
         "pybench_method",
         format!(
@@ -295,7 +295,7 @@ fn pybench(args: args::PybenchArgs) -> Result<()> {
         warmups: args.warmups,
         min_time: args.min_time,
     };
-    let result = pybench::run(&interpreters, &options);
+    let result = pybench::run(&interpreters, &identities, &options);
     output.pybench(&result)?;
     output.finish()
 }

@@ -263,8 +263,6 @@ struct ShimReport {
     values: Vec<(String, f64)>,
     /// Digest of the last `bench_func` result, per benchmark name.
     results: Vec<(String, String)>,
-    /// The interpreter's compiled-in modules, space-separated.
-    builtins: String,
     /// The compiled modules loaded once each benchmark was timed,
     /// space-separated.
     modules: Vec<(String, String)>,
@@ -278,7 +276,6 @@ fn parse_shim_report(stderr: &str) -> Result<ShimReport> {
         let malformed = || format!("malformed shim line `{line}`");
         match kind {
             "version" => report.version = Some(rest.to_string()),
-            "builtins" => report.builtins = rest.to_string(),
             "loops" => report
                 .loops
                 .push((name.into(), value.parse().with_context(malformed)?)),
@@ -293,7 +290,13 @@ fn parse_shim_report(stderr: &str) -> Result<ShimReport> {
     Ok(report)
 }
 
-pub fn run(interpreters: &Interpreters, options: &PybenchOptions) -> SuiteResult {
+/// Runs the benchmarks in both interpreters, which `identities` describes
+/// ([`Interpreters::identify`]).
+pub fn run(
+    interpreters: &Interpreters,
+    identities: &BTreeMap<&'static str, Identity>,
+    options: &PybenchOptions,
+) -> SuiteResult {
     let mut result = SuiteResult::default();
     let per_benchmark = 1 + options.native_iterations + options.wasm_iterations;
     let bar = progress((options.benchmarks.len() * per_benchmark) as u64);
@@ -314,6 +317,7 @@ pub fn run(interpreters: &Interpreters, options: &PybenchOptions) -> SuiteResult
         } else {
             measure_script(
                 interpreters,
+                identities,
                 benchmark,
                 options,
                 &mut result.records,
@@ -364,6 +368,7 @@ fn measure_startup(
 
 fn measure_script(
     interpreters: &Interpreters,
+    identities: &BTreeMap<&'static str, Identity>,
     benchmark: &Benchmark,
     options: &PybenchOptions,
     records: &mut Vec<Record>,
@@ -406,7 +411,8 @@ fn measure_script(
     for (iteration, side) in rounds(&options.sides()) {
         let finished = interpreters.run(side, &interpreters.args(side, benchmark), &env)?;
         let report = parse_shim_report(&finished.stderr)?;
-        check_same_work(&reference, &report, side)?;
+        let builtins = &identities[side.name()].builtin_modules;
+        check_same_work(&reference, &report, side, builtins)?;
         for (name, seconds) in &report.values {
             let series = series(side, name);
             records.push(series.record(Some(iteration as u64), "bench_ns", seconds * 1e9, "ns"));
@@ -420,8 +426,14 @@ fn measure_script(
 
 /// A run must come from the same interpreter version as the calibration,
 /// time the same benchmarks and produce the same results, and have every
-/// compiled module the calibration loaded (those known to be absent aside).
-fn check_same_work(reference: &ShimReport, report: &ShimReport, side: Side) -> Result<()> {
+/// compiled module the calibration loaded (those known to be absent aside),
+/// loaded or among its interpreter's `builtins` (space-separated).
+fn check_same_work(
+    reference: &ShimReport,
+    report: &ShimReport,
+    side: Side,
+    builtins: &str,
+) -> Result<()> {
     if report.version != reference.version {
         bail!(
             "the {} interpreter reports sys.version {:?}, the native one {:?}",
@@ -451,8 +463,7 @@ fn check_same_work(reference: &ShimReport, report: &ShimReport, side: Side) -> R
     let known_absent = modules_known_absent()?;
     for (name, loaded_natively) in &reference.modules {
         let loaded = report.modules.iter().find(|(n, _)| n == name);
-        let available: BTreeSet<&str> = report
-            .builtins
+        let available: BTreeSet<&str> = builtins
             .split(' ')
             .chain(
                 loaded
@@ -601,7 +612,6 @@ mod tests {
         let stderr = "warning: something\nisobench-pybench version 3.11.2 (main) [Clang 14]\n\
                       isobench-pybench loops nbody 8\nisobench-pybench value nbody 0.0125\n\
                       isobench-pybench result nbody 0123abcd\n\
-                      isobench-pybench builtins math sys\n\
                       isobench-pybench modules nbody math sys\n";
         let report = parse_shim_report(stderr).unwrap();
         assert_eq!(report.version.as_deref(), Some("3.11.2 (main) [Clang 14]"));
@@ -611,7 +621,6 @@ mod tests {
             report.results,
             vec![("nbody".to_string(), "0123abcd".to_string())]
         );
-        assert_eq!(report.builtins, "math sys");
         assert_eq!(
             report.modules,
             vec![("nbody".to_string(), "math sys".to_string())]
@@ -621,18 +630,17 @@ mod tests {
 
     #[test]
     fn a_compiled_module_the_wasm_side_lacks_fails_the_run() {
-        let report = |builtins: &str, modules: &str| ShimReport {
+        let report = |modules: &str| ShimReport {
             version: Some("3.11.2".into()),
             loops: vec![("b".into(), 1)],
             values: vec![("b".into(), 0.1)],
-            builtins: builtins.into(),
             modules: vec![("b".into(), modules.into())],
             ..ShimReport::default()
         };
         // _hashlib is a shared object natively, which python.wasm cannot have.
-        let native = report("_md5 math sys", "_hashlib math sys");
-        let wasm = report("_md5 math sys", "_md5 math sys");
-        let error = check_same_work(&native, &wasm, Side::Wasm)
+        let native = report("_hashlib math sys");
+        let wasm = report("_md5 math sys");
+        let error = check_same_work(&native, &wasm, Side::Wasm, "_md5 math sys")
             .unwrap_err()
             .to_string();
         assert!(
@@ -643,11 +651,11 @@ mod tests {
         // fallback (whatever would have imported it failed first), nor is a
         // module listed with its reason as absent.
         let known_absent = &modules_known_absent().unwrap()[0].0;
-        let native = report("math sys", &format!("math sys {known_absent}"));
-        check_same_work(&native, &report("math sys", "sys"), Side::Wasm).unwrap();
+        let native = report(&format!("math sys {known_absent}"));
+        check_same_work(&native, &report("sys"), Side::Wasm, "math sys").unwrap();
         // Natively, the native interpreter's own shared objects count.
-        let native = report("math sys", "_hashlib math sys");
-        check_same_work(&native, &native, Side::Native).unwrap();
+        let native = report("_hashlib math sys");
+        check_same_work(&native, &native, Side::Native, "math sys").unwrap();
     }
 
     #[test]

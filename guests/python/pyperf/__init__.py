@@ -13,7 +13,6 @@ Results go to standard error as lines the harness reads:
     isobench-pybench loops <name> <loops>          (calibration only)
     isobench-pybench value <name> <seconds per loop>
     isobench-pybench result <name> <digest of the last result>
-    isobench-pybench builtins <the interpreter's compiled-in modules>
     isobench-pybench modules <name> <the compiled modules loaded by then>
 """
 
@@ -90,7 +89,6 @@ class Runner:
         self._min_time = float(os.environ.get("ISOBENCH_MIN_TIME", min_time))
         self._loops = _loops_requested()
         _report("version", sys.version.replace("\n", " "))
-        _report("builtins", *sorted(sys.builtin_module_names))
 
     def parse_args(self, args=None):
         if self.args is None:
