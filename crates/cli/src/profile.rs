@@ -10,7 +10,7 @@ use isobench_profile::perf::{self, Event, Scope};
 use isobench_profile::symbols;
 use isobench_profile::target::{precompile, run_repeatedly, Target};
 use isobench_report::table::Table;
-use isobench_suites::SuiteResult;
+use isobench_suites::{pybench, SuiteResult};
 use std::ffi::OsString;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -203,16 +203,29 @@ fn resolve(workload: &str, guests: &Guests, args: &ProfileArgs) -> Result<Worklo
         )?
         .pop()
         .context("one benchmark is selected")?;
+        // A benchmark that hands pyperf a command (python_startup, 2to3) is
+        // that command, run as `pybench` times it.
+        let (native_args, wasm_args) = match &pybench::commands_of(&python, &benchmark)?[..] {
+            [] => (
+                benchmark.interpreter_args(&python.tree()),
+                benchmark.interpreter_args(std::path::Path::new("/")),
+            ),
+            [command] => (command.native_args.clone(), command.wasm_args.clone()),
+            several => bail!(
+                "`{name}` hands pyperf {} commands to time; `profile` records one at a time",
+                several.len()
+            ),
+        };
         return Ok(if args.native {
             Workload {
                 path: python.native(),
-                args: benchmark.interpreter_args(&python.tree()),
+                args: native_args,
                 ..Workload::default()
             }
         } else {
             Workload {
                 path: python.wasm(),
-                args: benchmark.interpreter_args(std::path::Path::new("/")),
+                args: wasm_args,
                 env: Python::wasm_env(),
                 preopen: Some(python.tree()),
                 // Compiled as `pybench` compiles it by default.

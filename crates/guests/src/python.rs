@@ -21,13 +21,6 @@ const ABSENT_MODULES_TSV: &str = include_str!("../../../guests/python/absent-mod
 /// Where pyperformance keeps its benchmarks, under the site directory.
 const BENCHMARKS_DIR: &str = "site/pyperformance/data-files/benchmarks";
 
-/// The start-up benchmarks, which isobench times itself: pyperformance's
-/// versions start a subprocess, which WASI cannot.
-const STARTUP: &[(&str, &[&str])] = &[
-    ("python_startup", &["-c", "pass"]),
-    ("python_startup_no_site", &["-S", "-c", "pass"]),
-];
-
 /// The files of isobench's own that go into the site directory.
 const SHIM_FILES: &[&str] = &["pyperf/__init__.py", "isobench_pybench.py"];
 
@@ -43,38 +36,24 @@ pub struct Python {
 pub struct Benchmark {
     /// pyperformance's name, as its MANIFEST lists it.
     pub name: String,
-    pub invocation: Invocation,
+    /// The benchmark's script, its path in the tree.
+    script: String,
+    /// The script's arguments, from the benchmark's metafile.
+    extra_opts: Vec<String>,
     /// Why it does not run, when it does not.
     pub unsupported: Option<String>,
 }
 
-#[derive(Debug, Clone)]
-pub enum Invocation {
-    /// Interpreter start-up alone, with these interpreter arguments.
-    Startup(Vec<String>),
-    /// A benchmark script (its path in the tree) run by the shim's driver.
-    Script {
-        script: String,
-        extra_opts: Vec<String>,
-    },
-}
-
 impl Benchmark {
-    pub fn is_startup(&self) -> bool {
-        matches!(self.invocation, Invocation::Startup(_))
-    }
-
-    /// The interpreter's arguments, for an interpreter that sees the tree
-    /// at `tree` (the host path natively, `/` in wasm).
+    /// The interpreter's arguments that run the script through the shim's
+    /// driver, for an interpreter that sees the tree at `tree` (the host
+    /// path natively, `/` in wasm).
     pub fn interpreter_args(&self, tree: &Path) -> Vec<String> {
         let in_tree = |path: &str| tree.join(path).to_string_lossy().into_owned();
-        match &self.invocation {
-            Invocation::Startup(args) => args.clone(),
-            Invocation::Script { script, extra_opts } => [in_tree(DRIVER), in_tree(script)]
-                .into_iter()
-                .chain(extra_opts.iter().cloned())
-                .collect(),
-        }
+        [in_tree(DRIVER), in_tree(&self.script)]
+            .into_iter()
+            .chain(self.extra_opts.iter().cloned())
+            .collect()
     }
 }
 
@@ -104,6 +83,12 @@ impl Python {
     /// What the wasm interpreter sees as `/`.
     pub fn tree(&self) -> PathBuf {
         self.root.join("tree")
+    }
+
+    /// `text` from or for the native interpreter, with the paths in the
+    /// tree written as the wasm interpreter sees them (from `/`).
+    pub fn as_seen_in_wasm(&self, text: &str) -> String {
+        text.replace(&*self.tree().to_string_lossy(), "")
     }
 
     /// Fails, naming the set-up step, unless both builds and the benchmarks
@@ -146,7 +131,7 @@ impl Python {
         Ok(())
     }
 
-    /// Every benchmark in pyperformance's MANIFEST order, start-up first.
+    /// Every benchmark in pyperformance's MANIFEST order.
     pub fn catalogue(&self) -> Result<Vec<Benchmark>> {
         let dir = self.tree().join(BENCHMARKS_DIR);
         let manifest_path = dir.join("MANIFEST");
@@ -159,18 +144,8 @@ impl Python {
                 .find(|(n, _)| n == name)
                 .map(|(_, why)| why.clone())
         };
-        let mut benchmarks: Vec<Benchmark> = STARTUP
-            .iter()
-            .map(|(name, args)| Benchmark {
-                name: name.to_string(),
-                invocation: Invocation::Startup(args.iter().map(|a| a.to_string()).collect()),
-                unsupported: None,
-            })
-            .collect();
+        let mut benchmarks = Vec::new();
         for (name, metafile) in manifest_entries(&manifest) {
-            if benchmarks.iter().any(|b| b.name == name) {
-                continue;
-            }
             // `<local>` is bm_NAME/pyproject.toml; `<local:BASE>` is a variant
             // of BASE's script, described by bm_BASE/bm_NAME.toml.
             let (script_dir, toml) = match metafile.strip_prefix("<local:") {
@@ -186,10 +161,8 @@ impl Python {
             benchmarks.push(Benchmark {
                 unsupported: reason(name),
                 name: name.to_string(),
-                invocation: Invocation::Script {
-                    script: format!("{BENCHMARKS_DIR}/{script_dir}/run_benchmark.py"),
-                    extra_opts,
-                },
+                script: format!("{BENCHMARKS_DIR}/{script_dir}/run_benchmark.py"),
+                extra_opts,
             });
         }
         Ok(benchmarks)

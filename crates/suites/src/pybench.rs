@@ -13,7 +13,14 @@
 //! - `bench_ns`: one loop of the benchmark body, from the interpreter's own
 //!   monotonic clock (what pyperf reports), start-up excluded;
 //! - `run_ns`: the whole run, process start to exit natively, instantiation
-//!   to exit in wasm; for `python_startup*` this is the start-up alone.
+//!   to exit in wasm.
+//!
+//! A benchmark that hands pyperf a command to time in a process of its own
+//! (`bench_command`: `python_startup`, `2to3`) has no body to time inside
+//! the interpreter: its script, run natively, reports the command, and
+//! isobench starts each interpreter with those arguments (paths as that
+//! side sees them), timing each run whole (`run_ns`, under the command's
+//! name), as pyperf does.
 //!
 //! Every run also reports the interpreter's `sys.version` and a digest of
 //! each `bench_func` result; wasm runs must match the native calibration run
@@ -266,6 +273,8 @@ struct ShimReport {
     /// The compiled modules loaded once each benchmark was timed,
     /// space-separated.
     modules: Vec<(String, String)>,
+    /// The interpreter's arguments of each command to time whole.
+    commands: Vec<(String, Vec<String>)>,
 }
 
 fn parse_shim_report(stderr: &str) -> Result<ShimReport> {
@@ -284,6 +293,10 @@ fn parse_shim_report(stderr: &str) -> Result<ShimReport> {
                 .push((name.into(), value.parse().with_context(malformed)?)),
             "result" => report.results.push((name.into(), value.into())),
             "modules" => report.modules.push((name.into(), value.into())),
+            "command" => report.commands.push((
+                name.into(),
+                serde_json::from_str(value).with_context(malformed)?,
+            )),
             _ => bail!(malformed()),
         }
     }
@@ -306,24 +319,14 @@ pub fn run(
         }
         bar.set_message(benchmark.name.clone());
         let benchmark_records = result.records.len();
-        let measured = if benchmark.is_startup() {
-            measure_startup(
-                interpreters,
-                benchmark,
-                options,
-                &mut result.records,
-                || bar.inc(1),
-            )
-        } else {
-            measure_script(
-                interpreters,
-                identities,
-                benchmark,
-                options,
-                &mut result.records,
-                || bar.inc(1),
-            )
-        };
+        let measured = measure(
+            interpreters,
+            identities,
+            benchmark,
+            options,
+            &mut result.records,
+            || bar.inc(1),
+        );
         if let Err(e) = measured {
             drop_failed_workload(&mut result, benchmark_records, &benchmark.name, &e);
         }
@@ -345,28 +348,7 @@ impl PybenchOptions {
     }
 }
 
-fn measure_startup(
-    interpreters: &Interpreters,
-    benchmark: &Benchmark,
-    options: &PybenchOptions,
-    records: &mut Vec<Record>,
-    mut tick: impl FnMut(),
-) -> Result<()> {
-    // One unrecorded run per side, so that no recorded one reads from disk.
-    for side in Side::ALL {
-        interpreters.run(side, &interpreters.args(side, benchmark), &[])?;
-    }
-    tick();
-    for (iteration, side) in rounds(&options.sides()) {
-        let finished = interpreters.run(side, &interpreters.args(side, benchmark), &[])?;
-        let series = series(side, &benchmark.name);
-        records.push(series.record(Some(iteration as u64), "run_ns", finished.elapsed_ns, "ns"));
-        tick();
-    }
-    Ok(())
-}
-
-fn measure_script(
+fn measure(
     interpreters: &Interpreters,
     identities: &BTreeMap<&'static str, Identity>,
     benchmark: &Benchmark,
@@ -389,6 +371,16 @@ fn measure_script(
         &shim_env("calibrate", 0),
     )?;
     let reference = parse_shim_report(&calibration.stderr)?;
+    if !reference.commands.is_empty() {
+        if !reference.loops.is_empty() {
+            bail!(
+                "the script both hands pyperf a command to time and times code in the \
+                 interpreter; isobench can time only one of the two in a script"
+            );
+        }
+        let commands = TimedCommand::all_in(&reference, &interpreters.python);
+        return measure_commands(interpreters, &commands, options, records, tick);
+    }
     if reference.loops.is_empty() {
         bail!(
             "the benchmark timed nothing (no pyperf bench_* call reached the shim): {}",
@@ -420,6 +412,97 @@ fn measure_script(
         let series = series(side, &benchmark.name);
         records.push(series.record(Some(iteration as u64), "run_ns", finished.elapsed_ns, "ns"));
         tick();
+    }
+    Ok(())
+}
+
+/// A command a benchmark hands pyperf to time whole (`bench_command`): the
+/// interpreter's arguments, as each side sees its paths.
+pub struct TimedCommand {
+    pub name: String,
+    pub native_args: Vec<String>,
+    pub wasm_args: Vec<String>,
+}
+
+impl TimedCommand {
+    /// The commands a native run of a script reported.
+    fn all_in(report: &ShimReport, python: &Python) -> Vec<TimedCommand> {
+        report
+            .commands
+            .iter()
+            .map(|(name, args)| TimedCommand {
+                name: name.clone(),
+                native_args: args.clone(),
+                wasm_args: args.iter().map(|a| python.as_seen_in_wasm(a)).collect(),
+            })
+            .collect()
+    }
+
+    fn args(&self, side: Side) -> &[String] {
+        match side {
+            Side::Native => &self.native_args,
+            Side::Wasm => &self.wasm_args,
+        }
+    }
+}
+
+/// The commands `benchmark` hands pyperf to time whole, if any, from a
+/// native run of its script in which the shim times nothing.
+pub fn commands_of(python: &Python, benchmark: &Benchmark) -> Result<Vec<TimedCommand>> {
+    let output = std::process::Command::new(python.native())
+        .args(benchmark.interpreter_args(&python.tree()))
+        .env_clear()
+        .env("ISOBENCH_LOOPS", "describe")
+        .output()
+        .with_context(|| format!("starting {}", python.native().display()))?;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    if !output.status.success() {
+        bail!(
+            "{}: its script failed natively ({}): {}",
+            benchmark.name,
+            output.status,
+            stderr.trim_end()
+        );
+    }
+    Ok(TimedCommand::all_in(&parse_shim_report(&stderr)?, python))
+}
+
+/// Times `commands` whole, in rounds, after one unrecorded run per side so
+/// that no recorded one reads from disk. Every run must print what the
+/// first native run did, paths in the tree aside.
+fn measure_commands(
+    interpreters: &Interpreters,
+    commands: &[TimedCommand],
+    options: &PybenchOptions,
+    records: &mut Vec<Record>,
+    mut tick: impl FnMut(),
+) -> Result<()> {
+    let seen_in_wasm = |finished: &Finished| interpreters.python.as_seen_in_wasm(&finished.stdout);
+    for command in commands {
+        let first = interpreters.run(Side::Native, command.args(Side::Native), &[])?;
+        let expected = seen_in_wasm(&first);
+        interpreters.run(Side::Wasm, command.args(Side::Wasm), &[])?;
+        tick();
+        for (iteration, side) in rounds(&options.sides()) {
+            let finished = interpreters.run(side, command.args(side), &[])?;
+            if seen_in_wasm(&finished) != expected {
+                bail!(
+                    "{}: the {} run printed other output than the first native run (paths in \
+                     the tree aside): {}",
+                    command.name,
+                    side.name(),
+                    finished.stdout.trim_end()
+                );
+            }
+            let series = series(side, &command.name);
+            records.push(series.record(
+                Some(iteration as u64),
+                "run_ns",
+                finished.elapsed_ns,
+                "ns",
+            ));
+            tick();
+        }
     }
     Ok(())
 }
@@ -541,19 +624,30 @@ fn ratio_table(compared: &[Compared], what: &str) -> String {
     table.to_markdown()
 }
 
+/// The commands timed whole (pyperf's `bench_command`): unlike a script's
+/// runs, which the shim times, their runs record no `loops`.
+fn commands(records: &[Record]) -> BTreeSet<&str> {
+    let scripts: BTreeSet<&str> = records
+        .iter()
+        .filter(|r| r.metric == "loops")
+        .map(|r| r.workload.as_str())
+        .collect();
+    records
+        .iter()
+        .filter(|r| r.metric == "run_ns" && !scripts.contains(r.workload.as_str()))
+        .map(|r| r.workload.as_str())
+        .collect()
+}
+
 /// The summary of pybench records, from a run or a results directory.
 pub fn summary_of_records(records: &[Record]) -> String {
     let bodies = compare(records, "bench_ns");
-    let startup_names: Vec<&str> = records
-        .iter()
-        .filter(|r| r.workload.starts_with("python_startup"))
-        .map(|r| r.workload.as_str())
-        .collect();
-    let startups: Vec<Compared> = compare(records, "run_ns")
+    let command_names = commands(records);
+    let commands: Vec<Compared> = compare(records, "run_ns")
         .into_iter()
-        .filter(|c| startup_names.contains(&c.name.as_str()))
+        .filter(|c| command_names.contains(c.name.as_str()))
         .collect();
-    if bodies.is_empty() && startups.is_empty() {
+    if bodies.is_empty() && commands.is_empty() {
         return String::new();
     }
     let mut out =
@@ -579,25 +673,27 @@ pub fn summary_of_records(records: &[Record]) -> String {
             .collect();
         out += &format!("Slowest in wasm: {}.\n\n", named.join(", "));
     }
-    if !startups.is_empty() {
+    if !commands.is_empty() {
         out += &format!(
-            "Interpreter start-up: process start to exit natively, instantiation to exit in \
-             wasm, running `-c pass` (`-S` without `site`).\n\n{}\n",
-            ratio_table(&startups, "start-up")
+            "Commands, timed whole as pyperf times them: process start to exit natively, \
+             instantiation to exit in wasm. `python_startup` is interpreter start-up alone \
+             (`-c pass`; `-S` too without `site`); the others include it.\n\n{}\n",
+            ratio_table(&commands, "per run")
         );
     }
     out
 }
 
 /// Rows of Faasm's `benchmark,type,microseconds` format: one loop of each
-/// body, and the start-up runs.
+/// body, and the runs of commands timed whole.
 pub fn faasm_rows(records: &[Record]) -> Vec<ComputeRow> {
+    let commands = commands(records);
     records
         .iter()
         .filter(|r| {
             r.suite == SUITE
                 && (r.metric == "bench_ns"
-                    || (r.metric == "run_ns" && r.workload.starts_with("python_startup")))
+                    || (r.metric == "run_ns" && commands.contains(r.workload.as_str())))
         })
         .map(ComputeRow::of)
         .collect()
@@ -612,7 +708,8 @@ mod tests {
         let stderr = "warning: something\nisobench-pybench version 3.11.2 (main) [Clang 14]\n\
                       isobench-pybench loops nbody 8\nisobench-pybench value nbody 0.0125\n\
                       isobench-pybench result nbody 0123abcd\n\
-                      isobench-pybench modules nbody math sys\n";
+                      isobench-pybench modules nbody math sys\n\
+                      isobench-pybench command startup [\"-c\", \"import os; os._exit(0)\"]\n";
         let report = parse_shim_report(stderr).unwrap();
         assert_eq!(report.version.as_deref(), Some("3.11.2 (main) [Clang 14]"));
         assert_eq!(report.loops, vec![("nbody".to_string(), 8)]);
@@ -625,7 +722,15 @@ mod tests {
             report.modules,
             vec![("nbody".to_string(), "math sys".to_string())]
         );
+        assert_eq!(
+            report.commands,
+            vec![(
+                "startup".to_string(),
+                vec!["-c".to_string(), "import os; os._exit(0)".to_string()]
+            )]
+        );
         assert!(parse_shim_report("isobench-pybench value nbody fast\n").is_err());
+        assert!(parse_shim_report("isobench-pybench command startup -c pass\n").is_err());
     }
 
     #[test]
@@ -656,6 +761,43 @@ mod tests {
         // Natively, the native interpreter's own shared objects count.
         let native = report("_hashlib math sys");
         check_same_work(&native, &native, Side::Native, "math sys").unwrap();
+    }
+
+    #[test]
+    fn commands_timed_whole_are_summarised_apart_from_bodies() {
+        let mut records = Vec::new();
+        for (side, scale) in [(Side::Native, 1.0), (Side::Wasm, 1.5)] {
+            // A script timed by the shim: its runs record loops, and one
+            // body named after the script.
+            let script = series(side, "base64");
+            records.push(script.record(None, "loops", 8.0, "loops"));
+            records.push(script.record(Some(0), "run_ns", 9e7 * scale, "ns"));
+            records.push(series(side, "base64_small").record(
+                Some(0),
+                "bench_ns",
+                1e4 * scale,
+                "ns",
+            ));
+            // A command: its runs only.
+            let command = series(side, "2to3");
+            records.push(command.record(Some(0), "run_ns", 2.5e8 * scale, "ns"));
+        }
+        assert_eq!(commands(&records), BTreeSet::from(["2to3"]));
+        let summary = summary_of_records(&records);
+        let (bodies, commands) = summary.split_once("Commands, timed whole").unwrap();
+        assert!(
+            bodies.contains("| base64_small |") && !bodies.contains("2to3"),
+            "{bodies}"
+        );
+        assert!(
+            commands.contains("| 2to3 ") && !commands.contains("base64"),
+            "{commands}"
+        );
+        let faasm: Vec<String> = faasm_rows(&records)
+            .iter()
+            .map(|row| row.benchmark.clone())
+            .collect();
+        assert_eq!(faasm, ["base64_small", "2to3", "base64_small", "2to3"]);
     }
 
     #[test]

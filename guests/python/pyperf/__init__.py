@@ -7,6 +7,8 @@ unrecorded warm-up values, then one recorded value, each of the same number
 of loops. The loop count comes from the harness (ISOBENCH_LOOPS) so that the
 native and the wasm interpreter do the same work; in calibration mode the
 count is doubled until one value takes at least ISOBENCH_MIN_TIME seconds.
+`bench_command`, whose command pyperf times whole, only reports the command.
+With ISOBENCH_LOOPS=describe nothing is timed: only commands are reported.
 
 Results go to standard error as lines the harness reads:
     isobench-pybench version <sys.version>
@@ -14,10 +16,12 @@ Results go to standard error as lines the harness reads:
     isobench-pybench value <name> <seconds per loop>
     isobench-pybench result <name> <digest of the last result>
     isobench-pybench modules <name> <the compiled modules loaded by then>
+    isobench-pybench command <name> <JSON list of the interpreter's arguments>
 """
 
 import argparse
 import hashlib
+import json
 import os
 import platform
 import re
@@ -66,7 +70,7 @@ def _compiled_modules():
 
 def _loops_requested():
     setting = os.environ.get("ISOBENCH_LOOPS", "calibrate")
-    if setting == "calibrate":
+    if setting in ("calibrate", "describe"):
         return None
     return {
         name: int(count)
@@ -88,6 +92,7 @@ class Runner:
         self._warmups = int(os.environ.get("ISOBENCH_WARMUPS", "1"))
         self._min_time = float(os.environ.get("ISOBENCH_MIN_TIME", min_time))
         self._loops = _loops_requested()
+        self._describe_only = os.environ.get("ISOBENCH_LOOPS") == "describe"
         _report("version", sys.version.replace("\n", " "))
 
     def parse_args(self, args=None):
@@ -99,6 +104,8 @@ class Runner:
         """time_func(loops, *args) runs the body `loops` times and returns
         the seconds it took."""
         self.parse_args()
+        if self._describe_only:
+            return
         loops = self._loop_count(name, lambda n: time_func(n, *args))
         for _ in range(self._warmups):
             time_func(loops, *args)
@@ -122,7 +129,8 @@ class Runner:
             return elapsed
 
         self.bench_time_func(name, timed, inner_loops=inner_loops)
-        _report("result", name, _digest(last[0]))
+        if last:  # something was timed
+            _report("result", name, _digest(last[0]))
 
     def bench_async_func(self, name, func, *args, inner_loops=None, metadata=None,
                          loop_factory=None):
@@ -158,10 +166,17 @@ class Runner:
         self.bench_time_func(name, run, inner_loops=inner_loops)
 
     def bench_command(self, name, command):
-        raise NotImplementedError(
-            f"{name}: bench_command starts a process; isobench measures interpreter "
-            "start-up itself (python_startup)"
-        )
+        """pyperf times a command by starting it as a process, which WASI
+        cannot do. The command is only reported here: the harness starts
+        the interpreter with the same arguments itself, on each side, and
+        times the whole run, as pyperf would."""
+        self.parse_args()
+        if not command or command[0] != sys.executable:
+            raise ValueError(
+                f"{name}: isobench can time commands of this interpreter only "
+                f"(sys.executable), not {command[:1]}"
+            )
+        _report("command", name, json.dumps(command[1:]))
 
     def _loop_count(self, name, run):
         if self._loops is not None:
