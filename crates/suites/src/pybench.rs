@@ -348,6 +348,9 @@ impl PybenchOptions {
     }
 }
 
+/// Runs `benchmark`'s script natively to calibrate it, then times its
+/// bodies in rounds on both sides, or, when the script hands pyperf a
+/// command instead, that command ([`measure_commands`]).
 fn measure(
     interpreters: &Interpreters,
     identities: &BTreeMap<&'static str, Identity>,
@@ -364,7 +367,7 @@ fn measure(
         ]
     };
     // Calibration, natively: the loop count per value, and the results and
-    // version every later run must reproduce.
+    // version every later run must reproduce (or the commands to time).
     let calibration = interpreters.run(
         Side::Native,
         &interpreters.args(Side::Native, benchmark),
