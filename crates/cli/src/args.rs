@@ -47,8 +47,9 @@ pub enum Command {
     Guests,
     /// Build the isobench/noop and isobench/hold Docker images FROM scratch
     Images,
-    /// Remove the containers, container state, cgroups and bundles of runs that ended (not of running ones)
-    Clean,
+    /// Remove the containers, container state, cgroups and bundles of runs that ended (not of
+    /// running ones), and compiled modules the code cache has not used for a while
+    Clean(CleanArgs),
     /// (internal) run one wasm guest without epoch checks, for a harness that bounds it
     #[command(name = "__wasm-run", hide = true)]
     WasmRun(WasmRunArgs),
@@ -58,6 +59,13 @@ pub enum Command {
     /// (internal) hold workers in this process for the harness to measure
     #[command(name = "__host", hide = true)]
     Host(HostArgs),
+}
+
+#[derive(Args)]
+pub struct CleanArgs {
+    /// Remove compiled modules no run has loaded for this many days (0: all of them)
+    #[arg(long = "cache-unused-days", value_name = "DAYS", allow_hyphen_values = true, default_value_t = 14, value_parser = count)]
+    pub cache_unused_days: usize,
 }
 
 #[derive(Args, Clone)]

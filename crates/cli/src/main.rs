@@ -7,7 +7,7 @@ mod profile;
 mod report;
 
 use anyhow::{Context, Result};
-use args::{Cli, Command, FaasletArgs};
+use args::{CleanArgs, Cli, Command, FaasletArgs};
 use clap::Parser;
 use isobench_faaslet::{Runtime, RuntimeConfig};
 use isobench_guests::{Flavour, Guests};
@@ -100,7 +100,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Codegen(args) => codegen(&args.faaslet),
         Command::Guests => build_guests().map(|_| ()),
         Command::Images => images(),
-        Command::Clean => clean(),
+        Command::Clean(args) => clean(&args),
         Command::WasmRun(args) => {
             let call = isobench_faaslet::Call {
                 args: args.args,
@@ -330,8 +330,8 @@ fn images() -> Result<()> {
 }
 
 /// `isobench clean`: removes what interrupted runs left behind, and leaves
-/// alone what belongs to a run still going.
-fn clean() -> Result<()> {
+/// alone what belongs to a run still going; and prunes the code cache.
+fn clean(args: &CleanArgs) -> Result<()> {
     use isobench_sandbox::{docker, oci, Cleaned};
     let mut all = Cleaned::default();
     match docker::clean() {
@@ -346,6 +346,7 @@ fn clean() -> Result<()> {
     }
     all.add(oci::clean_cgroups());
     all.add(clean_pybench_scratch());
+    let cache_kept = prune_code_cache(args.cache_unused_days, &mut all);
     for item in &all.removed {
         println!("removed {item}");
     }
@@ -362,10 +363,53 @@ fn clean() -> Result<()> {
             kinds.join(", ")
         );
     }
+    if let Some(kept) = cache_kept {
+        println!("{kept}");
+    }
     for item in &all.failed {
         eprintln!("not cleaned: {item}");
     }
     Ok(())
+}
+
+/// Removes compiled modules unused for `unused_days` (every rebuilt guest
+/// leaves its old code behind); returns a line on what the cache keeps.
+fn prune_code_cache(unused_days: usize, cleaned: &mut isobench_sandbox::Cleaned) -> Option<String> {
+    use isobench_report::table::{count_of, format_bytes};
+    let dir = isobench_faaslet::CodegenCache::default_dir();
+    let unused_for = Duration::from_secs((unused_days as u64).saturating_mul(24 * 60 * 60));
+    let unused = match unused_days {
+        0 => String::new(),
+        days => format!(", unused for {}", count_of(days as u64, "day")),
+    };
+    match isobench_faaslet::prune_code_cache(&dir, unused_for) {
+        Ok(pruned) => {
+            if pruned.removed_files > 0 {
+                cleaned.removed.push(format!(
+                    "{} ({}) from the code cache{unused}",
+                    count_of(pruned.removed_files as u64, "compiled module"),
+                    format_bytes(pruned.removed_bytes as f64),
+                ));
+            }
+            let kept = match pruned.kept_files {
+                0 => "empty".to_string(),
+                files => format!(
+                    "{} ({}) used in the last {} kept",
+                    count_of(files as u64, "compiled module"),
+                    format_bytes(pruned.kept_bytes as f64),
+                    count_of(unused_days as u64, "day"),
+                ),
+            };
+            Some(format!(
+                "code cache {}: {kept}",
+                dir.join("codegen").display()
+            ))
+        }
+        Err(e) => {
+            cleaned.failed.push(format!("code cache: {e:#}"));
+            None
+        }
+    }
 }
 
 /// The temporary directories of pybench runs a second Ctrl-C or `kill -9`

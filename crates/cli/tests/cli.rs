@@ -3,6 +3,7 @@
 use isobench_report::record::read_tidy_csv;
 use std::path::Path;
 use std::process::{Command, Output};
+use std::time::{Duration, SystemTime};
 
 fn isobench(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_isobench"))
@@ -47,6 +48,10 @@ fn bad_arguments_are_refused_with_the_reason() {
         &["`many` is not a whole number"],
     );
     refused(&["mem", "--workers=-3"], &["`-3` is not a whole number"]);
+    refused(
+        &["clean", "--cache-unused-days", "-1"],
+        &["`-1` is not a whole number"],
+    );
     refused(&["time", "--workers", "1,4,1"], &["1 is given twice"]);
     refused(
         &["time", "--runtime", "thread,thread"],
@@ -168,6 +173,47 @@ fn a_missing_toolchain_names_the_debian_packages() {
         text.contains("apt-get install clang lld wasi-libc libclang-rt-14-dev-wasm32"),
         "{text}"
     );
+}
+
+#[test]
+fn clean_removes_compiled_modules_unused_for_the_days_given() {
+    let cache = tempfile::tempdir().unwrap();
+    let codegen = cache.path().join("codegen");
+    std::fs::create_dir(&codegen).unwrap();
+    let stale = codegen.join("stale.cwasm");
+    let used = codegen.join("used.cwasm");
+    std::fs::write(&stale, vec![0u8; 2048]).unwrap();
+    std::fs::write(&used, vec![0u8; 1024]).unwrap();
+    let ten_days_ago = SystemTime::now() - Duration::from_secs(10 * 24 * 60 * 60);
+    std::fs::File::options()
+        .write(true)
+        .open(&stale)
+        .and_then(|file| file.set_modified(ten_days_ago))
+        .unwrap();
+
+    let output = Command::new(env!("CARGO_BIN_EXE_isobench"))
+        .args(["clean", "--cache-unused-days", "7"])
+        .env("ISOBENCH_CACHE_DIR", cache.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        !stale.exists(),
+        "a module unused for 10 days is still there"
+    );
+    assert!(used.exists(), "a module just used was removed");
+    for line in [
+        "removed 1 compiled module (2.0 KiB) from the code cache, unused for 7 days".to_string(),
+        format!(
+            "code cache {}: 1 compiled module (1.0 KiB) used in the last 7 days kept",
+            codegen.display()
+        ),
+    ] {
+        assert!(
+            stdout.lines().any(|l| l == line),
+            "`{line}` not in:\n{stdout}"
+        );
+    }
 }
 
 fn read_csv(path: &Path) -> (String, Vec<Vec<String>>) {

@@ -5,12 +5,15 @@
 //! (`Engine::precompile_compatibility_hash`, which includes wasmtime's
 //! version). A changed module or a changed engine configuration gives a new
 //! key, so a stale entry is never looked up; an entry that wasmtime refuses
-//! anyway is compiled again and replaced.
+//! anyway is compiled again and replaced. Stale entries are not removed by
+//! themselves (every rebuilt module leaves one): each hit marks its entry
+//! used, and [`prune`] (`isobench clean`) removes those unused for a while.
 
 use anyhow::{Context, Result};
 use sha2::{Digest, Sha256};
 use std::hash::{Hash, Hasher};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
 use wasmtime::{Engine, Module};
 
 pub struct CodegenCache {
@@ -68,6 +71,7 @@ impl CodegenCache {
             // our own cache under a key that includes the engine's settings;
             // wasmtime still checks the header and refuses a mismatch.
             if let Ok(module) = unsafe { Module::deserialize_file(engine, &path) } {
+                mark_used(&path);
                 return Ok((module, CacheOutcome::Hit));
             }
         }
@@ -82,6 +86,57 @@ impl CodegenCache {
     }
 }
 
+/// Sets an entry's modification time to now, the time [`prune`] goes by.
+/// A cache that cannot be written to is still read, so failing to mark an
+/// entry only makes it look older than it is.
+fn mark_used(path: &Path) {
+    let _ = std::fs::File::options()
+        .write(true)
+        .open(path)
+        .and_then(|file| file.set_modified(SystemTime::now()));
+}
+
+/// What [`prune`] found in the code cache.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Pruned {
+    pub removed_files: usize,
+    pub removed_bytes: u64,
+    pub kept_files: usize,
+    pub kept_bytes: u64,
+}
+
+/// Removes the compiled modules (and the temporary files of interrupted
+/// writes) under `cache_dir` that no run has used for `unused_for`.
+pub fn prune(cache_dir: &Path, unused_for: Duration) -> Result<Pruned> {
+    let dir = cache_dir.join("codegen");
+    let mut pruned = Pruned::default();
+    let entries = match std::fs::read_dir(&dir) {
+        Ok(entries) => entries,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(pruned),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", dir.display())),
+    };
+    let now = SystemTime::now();
+    for entry in entries {
+        let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
+        let metadata = entry.metadata()?;
+        if !metadata.is_file() {
+            continue;
+        }
+        // A clock set back makes an entry look used in the future: kept.
+        let unused = now.duration_since(metadata.modified()?).unwrap_or_default();
+        if unused >= unused_for {
+            std::fs::remove_file(entry.path())
+                .with_context(|| format!("removing {}", entry.path().display()))?;
+            pruned.removed_files += 1;
+            pruned.removed_bytes += metadata.len();
+        } else {
+            pruned.kept_files += 1;
+            pruned.kept_bytes += metadata.len();
+        }
+    }
+    Ok(pruned)
+}
+
 /// Writes through a temporary file and a rename, so that a concurrent reader
 /// or an interrupted run never sees half a file.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
@@ -92,4 +147,78 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DAY: Duration = Duration::from_secs(24 * 60 * 60);
+    /// The smallest valid module: the header alone.
+    const EMPTY_MODULE: &[u8] = b"\0asm\x01\0\0\0";
+
+    fn set_age(path: &Path, age: Duration) {
+        let file = std::fs::File::options().write(true).open(path).unwrap();
+        file.set_modified(SystemTime::now() - age).unwrap();
+    }
+
+    fn age(path: &Path) -> Duration {
+        let modified = std::fs::metadata(path).unwrap().modified().unwrap();
+        SystemTime::now()
+            .duration_since(modified)
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn prune_removes_only_entries_unused_for_long_enough() {
+        let cache = tempfile::tempdir().unwrap();
+        let codegen = cache.path().join("codegen");
+        std::fs::create_dir(&codegen).unwrap();
+        let old = codegen.join("old.cwasm");
+        let recent = codegen.join("recent.cwasm");
+        std::fs::write(&old, vec![0u8; 3000]).unwrap();
+        std::fs::write(&recent, vec![0u8; 500]).unwrap();
+        set_age(&old, 20 * DAY);
+        set_age(&recent, 2 * DAY);
+
+        let pruned = prune(cache.path(), 14 * DAY).unwrap();
+        assert_eq!(
+            pruned,
+            Pruned {
+                removed_files: 1,
+                removed_bytes: 3000,
+                kept_files: 1,
+                kept_bytes: 500
+            }
+        );
+        assert!(!old.exists());
+        assert!(recent.exists());
+    }
+
+    #[test]
+    fn pruning_a_cache_never_made_finds_nothing() {
+        let cache = tempfile::tempdir().unwrap();
+        let pruned = prune(&cache.path().join("absent"), DAY).unwrap();
+        assert_eq!(pruned, Pruned::default());
+    }
+
+    #[test]
+    fn a_hit_marks_its_entry_used_so_prune_keeps_it() {
+        let cache_dir = tempfile::tempdir().unwrap();
+        let engine = Engine::default();
+        let cache = CodegenCache::new(&engine, cache_dir.path().to_path_buf());
+        let (_, outcome) = cache.load(&engine, EMPTY_MODULE).unwrap();
+        assert_eq!(outcome, CacheOutcome::Compiled);
+        let entry = cache.entry_path(EMPTY_MODULE);
+        set_age(&entry, 30 * DAY);
+
+        let (_, outcome) = cache.load(&engine, EMPTY_MODULE).unwrap();
+        assert_eq!(outcome, CacheOutcome::Hit);
+        assert!(
+            age(&entry) < DAY,
+            "a hit left the entry {:?} old",
+            age(&entry)
+        );
+        assert_eq!(prune(cache_dir.path(), 14 * DAY).unwrap().kept_files, 1);
+    }
 }

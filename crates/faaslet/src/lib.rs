@@ -26,7 +26,7 @@ mod readdir;
 mod signal_stack;
 mod snapshot;
 
-pub use cache::{CacheOutcome, CodegenCache};
+pub use cache::{prune as prune_code_cache, CacheOutcome, CodegenCache, Pruned};
 pub use gate::{GateStdin, ReleaseGate};
 pub use snapshot::RUN_EXPORT;
 pub use wasmtime::ProfilingStrategy;
