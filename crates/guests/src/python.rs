@@ -86,9 +86,25 @@ impl Python {
     }
 
     /// `text` from or for the native interpreter, with the paths in the
-    /// tree written as the wasm interpreter sees them (from `/`).
+    /// tree written as the wasm interpreter sees them (from `/`). Only whole
+    /// path components count: `…/tree2` is another directory.
     pub fn as_seen_in_wasm(&self, text: &str) -> String {
-        text.replace(&*self.tree().to_string_lossy(), "")
+        let tree = self.tree().to_string_lossy().into_owned();
+        let mut seen = String::with_capacity(text.len());
+        let mut rest = text;
+        while let Some(at) = rest.find(&tree) {
+            seen.push_str(&rest[..at]);
+            let after = &rest[at + tree.len()..];
+            match after.chars().next() {
+                Some('/') => {}
+                None => seen.push('/'),
+                Some(c) if c.is_whitespace() || "'\":,;)]}".contains(c) => seen.push('/'),
+                Some(_) => seen.push_str(&tree),
+            }
+            rest = after;
+        }
+        seen.push_str(rest);
+        seen
     }
 
     /// Fails, naming the set-up step, unless both builds and the benchmarks
@@ -278,6 +294,20 @@ mod tests {
         assert_eq!(
             manifest_entries(manifest),
             vec![("2to3", "<local>"), ("pickle_dict", "<local:pickle>")]
+        );
+    }
+
+    #[test]
+    fn paths_in_the_tree_are_written_from_the_wasm_root() {
+        let python = Python {
+            root: PathBuf::from("/w/target/python"),
+            shim_source: PathBuf::new(),
+        };
+        let native = "RefactoringTool: /w/target/python/tree/site/x.py\n\
+                      ['/w/target/python/tree', /w/target/python/tree2/y, /w/target/python/tree]";
+        assert_eq!(
+            python.as_seen_in_wasm(native),
+            "RefactoringTool: /site/x.py\n['/', /w/target/python/tree2/y, /]"
         );
     }
 

@@ -41,6 +41,7 @@ use isobench_sandbox::stop;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 pub const SUITE: &str = "pybench";
 
@@ -452,22 +453,18 @@ impl TimedCommand {
 /// The commands `benchmark` hands pyperf to time whole, if any, from a
 /// native run of its script in which the shim times nothing.
 pub fn commands_of(python: &Python, benchmark: &Benchmark) -> Result<Vec<TimedCommand>> {
-    let output = std::process::Command::new(python.native())
+    // The script only sets up and hands the shim its bodies, which take a
+    // fraction of a second for every script here: a minute means it hangs.
+    const DESCRIBING_TIME_LIMIT: Duration = Duration::from_secs(60);
+    let launch = Launch::new(python.native())
         .args(benchmark.interpreter_args(&python.tree()))
-        .env_clear()
-        .env("ISOBENCH_LOOPS", "describe")
-        .output()
-        .with_context(|| format!("starting {}", python.native().display()))?;
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    if !output.status.success() {
-        bail!(
-            "{}: its script failed natively ({}): {}",
-            benchmark.name,
-            output.status,
-            stderr.trim_end()
-        );
-    }
-    Ok(TimedCommand::all_in(&parse_shim_report(&stderr)?, python))
+        .env_only(&[("ISOBENCH_LOOPS", "describe")]);
+    let described = run_process(&launch, "native", DESCRIBING_TIME_LIMIT)
+        .with_context(|| format!("{}: describing what its script times", benchmark.name))?;
+    Ok(TimedCommand::all_in(
+        &parse_shim_report(&described.stderr)?,
+        python,
+    ))
 }
 
 /// Times `commands` whole, in rounds, after one unrecorded run per side so
