@@ -105,6 +105,9 @@ pub struct Pruned {
     pub kept_bytes: u64,
 }
 
+/// How old a temporary file in the cache must be to count as abandoned.
+const ABANDONED_WRITE_AGE: Duration = Duration::from_secs(60 * 60);
+
 /// Removes the compiled modules (and the temporary files of interrupted
 /// writes) under `cache_dir` that no run has used for `unused_for`.
 pub fn prune(cache_dir: &Path, unused_for: Duration) -> Result<Pruned> {
@@ -124,7 +127,18 @@ pub fn prune(cache_dir: &Path, unused_for: Duration) -> Result<Pruned> {
         }
         // A clock set back makes an entry look used in the future: kept.
         let unused = now.duration_since(metadata.modified()?).unwrap_or_default();
-        if unused >= unused_for {
+        // A temporary file may be a write still going (a run compiling now);
+        // one takes seconds, so a temporary file an hour old was abandoned.
+        let is_temporary = entry
+            .path()
+            .extension()
+            .is_some_and(|ext| ext.to_string_lossy().starts_with("tmp"));
+        let limit = if is_temporary {
+            unused_for.max(ABANDONED_WRITE_AGE)
+        } else {
+            unused_for
+        };
+        if unused >= limit {
             std::fs::remove_file(entry.path())
                 .with_context(|| format!("removing {}", entry.path().display()))?;
             pruned.removed_files += 1;
@@ -169,17 +183,25 @@ mod tests {
             .unwrap_or_default()
     }
 
-    #[test]
-    fn prune_removes_only_entries_unused_for_long_enough() {
+    /// A cache directory holding `files` (name, size, age), and its
+    /// `codegen` directory.
+    fn cache_holding(files: &[(&str, usize, Duration)]) -> (tempfile::TempDir, PathBuf) {
         let cache = tempfile::tempdir().unwrap();
         let codegen = cache.path().join("codegen");
         std::fs::create_dir(&codegen).unwrap();
-        let old = codegen.join("old.cwasm");
-        let recent = codegen.join("recent.cwasm");
-        std::fs::write(&old, vec![0u8; 3000]).unwrap();
-        std::fs::write(&recent, vec![0u8; 500]).unwrap();
-        set_age(&old, 20 * DAY);
-        set_age(&recent, 2 * DAY);
+        for &(name, size, age) in files {
+            std::fs::write(codegen.join(name), vec![0u8; size]).unwrap();
+            set_age(&codegen.join(name), age);
+        }
+        (cache, codegen)
+    }
+
+    #[test]
+    fn prune_removes_only_entries_unused_for_long_enough() {
+        let (cache, codegen) = cache_holding(&[
+            ("old.cwasm", 3000, 20 * DAY),
+            ("recent.cwasm", 500, 2 * DAY),
+        ]);
 
         let pruned = prune(cache.path(), 14 * DAY).unwrap();
         assert_eq!(
@@ -191,8 +213,21 @@ mod tests {
                 kept_bytes: 500
             }
         );
-        assert!(!old.exists());
-        assert!(recent.exists());
+        assert!(!codegen.join("old.cwasm").exists());
+        assert!(codegen.join("recent.cwasm").exists());
+    }
+
+    #[test]
+    fn emptying_the_cache_spares_a_write_still_going() {
+        let (cache, codegen) = cache_holding(&[
+            ("module.tmp4242", 4, Duration::ZERO),
+            ("module.tmp17", 4, 2 * ABANDONED_WRITE_AGE),
+        ]);
+
+        let pruned = prune(cache.path(), Duration::ZERO).unwrap();
+        assert_eq!((pruned.removed_files, pruned.kept_files), (1, 1));
+        assert!(codegen.join("module.tmp4242").exists());
+        assert!(!codegen.join("module.tmp17").exists());
     }
 
     #[test]
