@@ -121,16 +121,25 @@ pub fn prune(cache_dir: &Path, unused_for: Duration) -> Result<Pruned> {
     let now = SystemTime::now();
     for entry in entries {
         let entry = entry.with_context(|| format!("reading {}", dir.display()))?;
-        let metadata = entry.metadata()?;
+        let path = entry.path();
+        // A run renaming its finished write, or another `clean`, may take an
+        // entry away between the listing and the look at it: nothing to do.
+        let metadata = match entry.metadata() {
+            Ok(metadata) => metadata,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+            Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+        };
         if !metadata.is_file() {
             continue;
         }
+        let modified = metadata
+            .modified()
+            .with_context(|| format!("reading the time of {}", path.display()))?;
         // A clock set back makes an entry look used in the future: kept.
-        let unused = now.duration_since(metadata.modified()?).unwrap_or_default();
+        let unused = now.duration_since(modified).unwrap_or_default();
         // A temporary file may be a write still going (a run compiling now);
         // one takes seconds, so a temporary file an hour old was abandoned.
-        let is_temporary = entry
-            .path()
+        let is_temporary = path
             .extension()
             .is_some_and(|ext| ext.to_string_lossy().starts_with("tmp"));
         let limit = if is_temporary {
@@ -139,8 +148,11 @@ pub fn prune(cache_dir: &Path, unused_for: Duration) -> Result<Pruned> {
             unused_for
         };
         if unused >= limit {
-            std::fs::remove_file(entry.path())
-                .with_context(|| format!("removing {}", entry.path().display()))?;
+            match std::fs::remove_file(&path) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e).with_context(|| format!("removing {}", path.display())),
+            }
             pruned.removed_files += 1;
             pruned.removed_bytes += metadata.len();
         } else {
