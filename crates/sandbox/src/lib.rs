@@ -147,23 +147,36 @@ pub fn create(name: &str, env: &Env, max_workers: usize) -> Result<Box<dyn Sandb
     )))
 }
 
+/// Makes the worker body of a runtime whose workers are threads.
+type MakeThreadWorker = fn(&Guests, RuntimeConfig) -> Result<Arc<dyn ThreadWorker>>;
+
+/// How the runtime called `name` makes its worker body, if its workers are
+/// threads; the one list of such runtimes.
+fn thread_worker_maker(name: &str) -> Option<MakeThreadWorker> {
+    let make: MakeThreadWorker = match name {
+        "thread" => |_, _| Ok(Arc::new(thread::Thread)),
+        "faaslet" => |guests, config| Ok(Arc::new(faaslet::Faaslet::new(guests, config)?)),
+        "faaslet-restore" => |guests, config| Ok(Arc::new(faaslet_restore::new(guests, config)?)),
+        _ => return None,
+    };
+    Some(make)
+}
+
 /// Whether the workers of the runtime called `name` are threads: of the
 /// harness in `time`, of a host process in `mem`.
 pub fn on_threads(name: &str) -> bool {
-    matches!(name, "thread" | "faaslet" | "faaslet-restore")
+    thread_worker_maker(name).is_some()
 }
 
 /// The worker body of a thread-based runtime, for this process.
 pub fn thread_worker(name: &str, env: &Env, max_workers: usize) -> Result<Arc<dyn ThreadWorker>> {
+    let Some(make) = thread_worker_maker(name) else {
+        bail!("{name} is not a thread-based runtime");
+    };
     let mut faaslet = env.faaslet.clone();
     // Room for every worker plus the odd slot still being returned to the pool.
     faaslet.max_instances = faaslet.max_instances.max(max_workers as u32 + 16);
-    Ok(match name {
-        "thread" => Arc::new(thread::Thread),
-        "faaslet" => Arc::new(faaslet::Faaslet::new(&env.guests, faaslet)?),
-        "faaslet-restore" => Arc::new(faaslet_restore::new(&env.guests, faaslet)?),
-        other => bail!("{other} is not a thread-based runtime"),
-    })
+    make(&env.guests, faaslet)
 }
 
 /// What `isobench clean` removed, and what it did not.
@@ -222,5 +235,16 @@ pub fn runtime_name(name: &str) -> Result<&'static str> {
             "unknown runtime `{name}`: the runtimes are {}",
             RUNTIMES.join(", ")
         ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_runtimes_on_threads_are_thread_and_the_faaslets() {
+        let on: Vec<_> = RUNTIMES.iter().filter(|r| on_threads(r)).collect();
+        assert_eq!(on, [&"thread", &"faaslet", &"faaslet-restore"]);
     }
 }
