@@ -105,6 +105,10 @@ pub struct Pruned {
     pub kept_bytes: u64,
 }
 
+/// How a write in progress is named: the entry's name with this extension
+/// followed by the writer's PID (`write_atomically`), which `prune` spares.
+const TEMPORARY_EXTENSION: &str = "tmp";
+
 /// How old a temporary file in the cache must be to count as abandoned.
 const ABANDONED_WRITE_AGE: Duration = Duration::from_secs(60 * 60);
 
@@ -141,7 +145,7 @@ pub fn prune(cache_dir: &Path, unused_for: Duration) -> Result<Pruned> {
         // one takes seconds, so a temporary file an hour old was abandoned.
         let is_temporary = path
             .extension()
-            .is_some_and(|ext| ext.to_string_lossy().starts_with("tmp"));
+            .is_some_and(|ext| ext.to_string_lossy().starts_with(TEMPORARY_EXTENSION));
         let limit = if is_temporary {
             unused_for.max(ABANDONED_WRITE_AGE)
         } else {
@@ -169,7 +173,7 @@ pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().expect("cache paths have a parent");
     std::fs::create_dir_all(dir)
         .with_context(|| format!("creating the cache directory {}", dir.display()))?;
-    let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+    let tmp = path.with_extension(format!("{TEMPORARY_EXTENSION}{}", std::process::id()));
     std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))?;
     Ok(())
