@@ -61,9 +61,10 @@ fn run(cli: Cli) -> Result<()> {
             output.finish()
         }
         Command::Run(args) => {
-            let (env, mut output) = prepare(&args.common)?;
-            let mut counters = open_counters(&mut output);
             let runtimes = isobench_sandbox::DEFAULT_RUNTIMES.to_vec();
+            let footprint_workers = vec![0, 100, 500, 1000];
+            let (env, mut output) = prepare_workers(&args.common, &runtimes, &footprint_workers)?;
+            let mut counters = open_counters(&mut output);
             let time_options = time::TimeOptions {
                 runtimes: runtimes.clone(),
                 workers: vec![1, 4],

@@ -147,6 +147,34 @@ fn more_workers_than_a_process_can_have_are_refused_before_anything_runs() {
 }
 
 #[test]
+fn a_runtime_that_cannot_be_prepared_is_reported_and_the_others_are_measured() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("run");
+    // A code cache inside a regular file cannot be written, not even by root.
+    let file = dir.path().join("file");
+    std::fs::write(&file, "").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_isobench"))
+        .args(["time", "--runtime", "faaslet,thread", "--workers", "1"])
+        .args(["--iterations", "3", "--out", out.to_str().unwrap()])
+        .env("ISOBENCH_CACHE_DIR", file.join("cache"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success(), "a failed runtime exits with 1");
+    let said = stderr(&output);
+    assert!(said.contains("failed: faaslet: "), "{said}");
+    let records = read_tidy_csv(&out.join("time.csv")).unwrap();
+    let starts = |runtime: &str| {
+        records
+            .iter()
+            .filter(|r| r.runtime == runtime && r.metric == "cold_start_ns")
+            .count()
+    };
+    assert_eq!((starts("thread"), starts("faaslet")), (3, 0), "{said}");
+    let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
+    assert!(summary.contains("faaslet: "), "{summary}");
+}
+
+#[test]
 fn an_unwritable_out_directory_is_refused_before_anything_runs() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("a-file");

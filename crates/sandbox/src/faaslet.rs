@@ -80,11 +80,4 @@ impl ThreadWorker for Faaslet {
         };
         succeeded(self.hold.name(), self.hold.run(&call))
     }
-
-    /// A thread's four, wasmtime's larger signal stack and its guard, and the
-    /// instance's linear memory: its copy-on-write image, the rest of its
-    /// accessible pages and its reservation.
-    fn mappings_per_worker(&self) -> usize {
-        9
-    }
 }

@@ -4,16 +4,16 @@
 //!
 //! Protocol, one line each on the host's standard output: `ready` once every
 //! worker waits at the gate, or `failed: REASON` if one could not start. The
-//! harness then writes `release` (or closes the pipe) and the host lets the
-//! workers finish, joins them and exits 0, or 1 if any failed.
+//! harness then closes the pipe and the host lets the workers finish,
+//! joins them and exits 0, or 1 if any failed.
 
 use crate::on_threads::HeldThreads;
-use crate::{on_threads, thread_worker, Env, Held, ThreadWorker};
+use crate::{faaslet_config, thread_runtime, thread_worker, Env, Held};
 use anyhow::{bail, Context, Result};
+use isobench_faaslet::Runtime;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver, TryRecvError};
-use std::sync::Arc;
 use std::time::Duration;
 
 /// Runs in the host process: holds `workers` workers of `runtime` until released.
@@ -37,26 +37,28 @@ pub fn serve(env: &Env, runtime: &str, workers: usize) -> Result<()> {
 /// Refuses, before anything is measured, more concurrent workers than one
 /// process can have: more memory mappings than `vm.max_map_count` allows,
 /// or more Faaslets than its address space has room for. Only runtimes whose
-/// workers are threads have such a limit.
+/// workers are threads have such a limit. Nothing else is prepared here: a
+/// runtime that cannot be is reported when its turn comes, and the run goes
+/// on with the others.
 pub fn check_capacity(env: &Env, runtime: &str, workers: usize) -> Result<()> {
-    if !on_threads(runtime) {
+    let Some(threads) = thread_runtime(runtime) else {
         return Ok(());
-    }
-    worker_within_limits(env, runtime, workers)
-        .map(drop)
+    };
+    check_mapping_limit(workers * threads.mappings_per_worker)
+        .and_then(|()| {
+            // Making the engine reserves its whole pool of Faaslet slots,
+            // which fails when the address space cannot hold them.
+            if threads.faaslets {
+                Runtime::new(faaslet_config(env, workers))?;
+            }
+            Ok(())
+        })
         .with_context(|| format!("{runtime} with {workers} workers"))
-}
-
-/// The worker body for `workers` concurrent workers, if they fit.
-fn worker_within_limits(env: &Env, runtime: &str, workers: usize) -> Result<Arc<dyn ThreadWorker>> {
-    let worker = thread_worker(runtime, env, workers)?;
-    check_mapping_limit(workers * worker.mappings_per_worker())?;
-    Ok(worker)
 }
 
 /// Starts the workers and waits until every one of them is at the gate.
 fn start_all(env: &Env, runtime: &str, workers: usize) -> Result<HeldThreads> {
-    let worker = worker_within_limits(env, runtime, workers)?;
+    let worker = thread_worker(runtime, env, workers)?;
     let mut held = HeldThreads::start(worker, workers)?;
     loop {
         match held.poll_ready() {
@@ -183,10 +185,10 @@ impl Held for HostProcess {
     }
 
     fn release(mut self: Box<Self>) -> Result<()> {
-        if let Some(mut stdin) = self.stdin.take() {
-            // A host that already died cannot read this; its exit status says why.
-            stdin.write_all(b"release\n").ok();
-        }
+        // Closing the pipe releases the workers. A written `release` would do
+        // too, but to a host that has died it would raise SIGPIPE, which ends
+        // isobench (it keeps the default action, for `isobench ... | head`).
+        drop(self.stdin.take());
         let status = self.child.wait()?;
         let stderr = self.stderr.take().map(|h| h.join().unwrap_or_default());
         if !status.success() {

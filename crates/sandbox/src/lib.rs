@@ -109,12 +109,6 @@ pub trait ThreadWorker: Send + Sync + 'static {
     }
     /// Runs the `hold` guest on the calling thread until `gate` is released.
     fn hold(&self, gate: &Arc<ReleaseGate>) -> Result<(), String>;
-
-    /// Memory mappings one held worker needs at most: its stack and guard
-    /// page, and the alternate signal stack Rust gives every thread.
-    fn mappings_per_worker(&self) -> usize {
-        4
-    }
 }
 
 /// What runtimes need from their surroundings.
@@ -150,33 +144,71 @@ pub fn create(name: &str, env: &Env, max_workers: usize) -> Result<Box<dyn Sandb
 /// Makes the worker body of a runtime whose workers are threads.
 type MakeThreadWorker = fn(&Guests, RuntimeConfig) -> Result<Arc<dyn ThreadWorker>>;
 
-/// How the runtime called `name` makes its worker body, if its workers are
-/// threads; the one list of such runtimes.
-fn thread_worker_maker(name: &str) -> Option<MakeThreadWorker> {
-    let make: MakeThreadWorker = match name {
-        "thread" => |_, _| Ok(Arc::new(thread::Thread)),
-        "faaslet" => |guests, config| Ok(Arc::new(faaslet::Faaslet::new(guests, config)?)),
-        "faaslet-restore" => |guests, config| Ok(Arc::new(faaslet_restore::new(guests, config)?)),
-        _ => return None,
+/// A runtime whose workers are threads: how it makes their body, and what
+/// limits how many of them one process can hold.
+#[derive(Clone, Copy)]
+pub struct ThreadRuntime {
+    make: MakeThreadWorker,
+    /// Memory mappings one held worker needs at most.
+    pub mappings_per_worker: usize,
+    /// Whether each worker is a Faaslet, which takes a slot of the engine's
+    /// pool (and each slot 4 GiB of address space).
+    pub faaslets: bool,
+}
+
+/// A thread's stack and guard page, and the alternate signal stack Rust
+/// gives every thread (with its guard page).
+const THREAD_MAPPINGS: usize = 4;
+
+/// A Faaslet's thread also has wasmtime's larger signal stack and its guard,
+/// and the instance's linear memory: its copy-on-write image, the rest of its
+/// accessible pages and its reservation.
+const FAASLET_MAPPINGS: usize = THREAD_MAPPINGS + 5;
+
+/// The runtime called `name`, if its workers are threads; the one list of
+/// such runtimes.
+pub fn thread_runtime(name: &str) -> Option<ThreadRuntime> {
+    let faaslet = |make: MakeThreadWorker| ThreadRuntime {
+        make,
+        mappings_per_worker: FAASLET_MAPPINGS,
+        faaslets: true,
     };
-    Some(make)
+    match name {
+        "thread" => Some(ThreadRuntime {
+            make: |_, _| Ok(Arc::new(thread::Thread)),
+            mappings_per_worker: THREAD_MAPPINGS,
+            faaslets: false,
+        }),
+        "faaslet" => Some(faaslet(|guests, config| {
+            Ok(Arc::new(faaslet::Faaslet::new(guests, config)?))
+        })),
+        "faaslet-restore" => Some(faaslet(|guests, config| {
+            Ok(Arc::new(faaslet_restore::new(guests, config)?))
+        })),
+        _ => None,
+    }
 }
 
 /// Whether the workers of the runtime called `name` are threads: of the
 /// harness in `time`, of a host process in `mem`.
 pub fn on_threads(name: &str) -> bool {
-    thread_worker_maker(name).is_some()
+    thread_runtime(name).is_some()
 }
 
 /// The worker body of a thread-based runtime, for this process.
 pub fn thread_worker(name: &str, env: &Env, max_workers: usize) -> Result<Arc<dyn ThreadWorker>> {
-    let Some(make) = thread_worker_maker(name) else {
+    let Some(runtime) = thread_runtime(name) else {
         bail!("{name} is not a thread-based runtime");
     };
-    let mut faaslet = env.faaslet.clone();
+    (runtime.make)(&env.guests, faaslet_config(env, max_workers))
+}
+
+/// The engine settings for up to `max_workers` Faaslets at once.
+pub fn faaslet_config(env: &Env, max_workers: usize) -> RuntimeConfig {
+    let mut config = env.faaslet.clone();
     // Room for every worker plus the odd slot still being returned to the pool.
-    faaslet.max_instances = faaslet.max_instances.max(max_workers as u32 + 16);
-    make(&env.guests, faaslet)
+    config.max_instances = config.max_instances.max(max_workers as u32 + 16);
+    config
 }
 
 /// What `isobench clean` removed, and what it did not.
