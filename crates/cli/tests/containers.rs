@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{copy_of_guests, isobench_with, labelled_containers, text};
+use common::{copy_of_guests, isobench_with, labelled_containers, leftover_cgroups, text};
 
 use isobench_measure::{process_tree_cpu, processes_named};
 use isobench_report::record::read_tidy_csv;
@@ -225,12 +225,13 @@ fn runc_runs_the_bundle_and_crun_runs_it_or_says_why_not() {
         assert!(output.status.success(), "{}", text(&output));
         assert_eq!(count(&records, "crun", "cold_start_ns"), 3);
     }
-    // Nothing left: no container in the runtimes' state, no bundle.
+    // Nothing left: no container in the runtimes' state, no bundle, no cgroup.
     for runtime in ["runc", "crun"] {
         let listing = Command::new(runtime)
             .args(["--root", &format!("/run/isobench/{runtime}"), "list", "-q"])
             .output()
             .unwrap();
+        assert!(listing.status.success(), "{runtime} list failed");
         assert_eq!(
             String::from_utf8_lossy(&listing.stdout).trim(),
             "",
@@ -241,4 +242,5 @@ fn runc_runs_the_bundle_and_crun_runs_it_or_says_why_not() {
         .map(|entries| entries.count())
         .unwrap_or(0);
     assert_eq!(bundles, 0);
+    assert_eq!(leftover_cgroups(), Vec::<std::path::PathBuf>::new());
 }

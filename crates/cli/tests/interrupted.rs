@@ -6,7 +6,7 @@
 
 mod common;
 
-use common::{labelled_containers, one_at_a_time};
+use common::{labelled_containers, leftover_cgroups, one_at_a_time};
 use std::io::{BufRead, BufReader};
 use std::os::unix::process::{CommandExt, ExitStatusExt};
 use std::process::{Child, Command, ExitStatus, Stdio};
@@ -333,6 +333,11 @@ fn a_stopped_container_run_removes_its_containers() {
         assert!(said.contains("mem: interrupted by SIGTERM"), "{said}");
         assert_eq!(labelled_containers(), 0, "{runtime}: {said}");
         assert_eq!(runc_states(), 0, "{runtime}: {said}");
+        assert_eq!(
+            leftover_cgroups(),
+            Vec::<std::path::PathBuf>::new(),
+            "{runtime}"
+        );
     }
 }
 

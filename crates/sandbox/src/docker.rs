@@ -495,7 +495,11 @@ impl Drop for HeldContainers {
                 starting.await.ok();
             }
             let ids = std::mem::take(&mut started.lock().expect("no panics under the lock").ids);
-            join_all(ids.iter().map(|id| remove(&client, id))).await;
+            for failure in join_all(ids.iter().map(|id| remove(&client, id))).await {
+                if let Err(e) = failure {
+                    eprintln!("docker: {e} (`isobench clean` tries again)");
+                }
+            }
         });
     }
 }
@@ -524,10 +528,10 @@ pub fn clean() -> Result<Cleaned> {
                 .filter(|&pid| is_running_isobench(pid));
             match owner {
                 Some(pid) => cleaned.in_use_by(pid, "docker container"),
-                None => {
-                    remove(&client, &id).await.map_err(anyhow::Error::msg)?;
-                    cleaned.removed.push(format!("docker container {id}"));
-                }
+                None => match remove(&client, &id).await {
+                    Ok(()) => cleaned.removed.push(format!("docker container {id}")),
+                    Err(e) => cleaned.failed.push(e),
+                },
             }
         }
         Ok(cleaned)

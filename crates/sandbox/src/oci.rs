@@ -75,10 +75,18 @@ impl Drop for Bundles {
     /// directory and cgroups.
     fn drop(&mut self) {
         let own = |name: &str| name.starts_with(&own_prefix());
-        let removed = delete_containers(self.runtime, own)
-            .and_then(|_| remove_unlisted_state(self.runtime, own));
-        if let Err(e) = removed {
-            eprintln!("{}: {e:#}", self.runtime);
+        let mut left = Cleaned::default();
+        for cleaned in [
+            delete_containers(self.runtime, own),
+            Ok(remove_unlisted_state(self.runtime, own)),
+        ] {
+            match cleaned {
+                Ok(cleaned) => left.add(cleaned),
+                Err(e) => left.failed.push(format!("{e:#}")),
+            }
+        }
+        for failure in left.failed {
+            eprintln!("{}: {failure} (`isobench clean` tries again)", self.runtime);
         }
         for cgroup in container_cgroups().iter().filter(|c| own(&file_name(c))) {
             std::fs::remove_dir(cgroup).ok();
@@ -174,7 +182,7 @@ pub fn new(env: &Env, runtime: &'static str) -> Result<Process> {
 /// containers it still knows, state directories it no longer knows (a
 /// `create` killed half-way, with the mounts it made), cgroups, and bundles.
 /// Whatever belongs to a running isobench is left alone.
-pub fn clean(runtime: &str) -> Result<Cleaned> {
+pub fn clean(runtime: &str) -> Cleaned {
     let mut cleaned = Cleaned::default();
     // Removing state and bundles under a runtime still at work would race it.
     let finishing = finishing_processes(runtime);
@@ -184,25 +192,28 @@ pub fn clean(runtime: &str) -> Result<Cleaned> {
              a few seconds",
             count_of(finishing as u64, &format!("{runtime} process"))
         ));
-        return Ok(cleaned);
+        return cleaned;
     }
     let ours = |id: &str| id.starts_with(ID_PREFIX);
     let mut in_use = Vec::new();
-    let mut deleted = delete_containers(runtime, |id| match running_owner(id) {
+    let deleted = delete_containers(runtime, |id| match running_owner(id) {
         Some(pid) => {
             in_use.push(pid);
             false
         }
         None => ours(id),
-    })?;
-    cleaned.removed.append(&mut deleted);
+    });
+    match deleted {
+        Ok(deleted) => cleaned.add(deleted),
+        Err(e) => cleaned.failed.push(format!("{e:#}")),
+    }
     for pid in in_use {
         cleaned.in_use_by(pid, &format!("{runtime} container"));
     }
     // Those of a running isobench are containers being created.
-    let mut unlisted =
-        remove_unlisted_state(runtime, |name| ours(name) && running_owner(name).is_none())?;
-    cleaned.removed.append(&mut unlisted);
+    cleaned.add(remove_unlisted_state(runtime, |name| {
+        ours(name) && running_owner(name).is_none()
+    }));
     let bundle_prefix = format!("{runtime}-");
     for dir in entries(&Path::new(STATE_DIR).join("bundles")) {
         let name = file_name(&dir);
@@ -211,14 +222,15 @@ pub fn clean(runtime: &str) -> Result<Cleaned> {
         };
         match running_owner(owner) {
             Some(pid) => cleaned.in_use_by(pid, "bundle directory"),
-            None => {
-                std::fs::remove_dir_all(&dir)
-                    .with_context(|| format!("removing {}", dir.display()))?;
-                cleaned.removed.push(format!("bundle {}", dir.display()));
-            }
+            None => match std::fs::remove_dir_all(&dir) {
+                Ok(()) => cleaned.removed.push(format!("bundle {}", dir.display())),
+                Err(e) => cleaned
+                    .failed
+                    .push(format!("removing {}: {e}", dir.display())),
+            },
         }
     }
-    Ok(cleaned)
+    cleaned
 }
 
 /// Empty cgroups of containers of runs that have ended.
@@ -296,16 +308,22 @@ fn finishing_processes(runtime: &str) -> usize {
 
 /// Removes the state directories `chosen` picks that `runtime` does not list
 /// (a create killed before it wrote its state), with the mounts in them.
-fn remove_unlisted_state(runtime: &str, chosen: impl Fn(&str) -> bool) -> Result<Vec<String>> {
-    let mut removed = Vec::new();
+fn remove_unlisted_state(runtime: &str, chosen: impl Fn(&str) -> bool) -> Cleaned {
+    let mut cleaned = Cleaned::default();
     for dir in entries(&state_root(runtime)) {
         if chosen(&file_name(&dir)) && !dir.join("state.json").exists() {
-            unmount_below(&dir)?;
-            std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))?;
-            removed.push(format!("{runtime} state {}", dir.display()));
+            let removed = unmount_below(&dir).and_then(|()| {
+                std::fs::remove_dir_all(&dir).with_context(|| format!("removing {}", dir.display()))
+            });
+            match removed {
+                Ok(()) => cleaned
+                    .removed
+                    .push(format!("{runtime} state {}", dir.display())),
+                Err(e) => cleaned.failed.push(format!("{e:#}")),
+            }
         }
     }
-    Ok(removed)
+    cleaned
 }
 
 /// The PID in a name `isobench-<pid>-...`,
@@ -345,12 +363,13 @@ fn unmount_below(dir: &Path) -> Result<()> {
 }
 
 /// Deletes, by force, the containers `runtime` knows whose ids `chosen`
-/// picks; returns what it deleted.
-fn delete_containers(runtime: &str, mut chosen: impl FnMut(&str) -> bool) -> Result<Vec<String>> {
+/// picks, going on past one that will not go; an error if they cannot be
+/// listed.
+fn delete_containers(runtime: &str, mut chosen: impl FnMut(&str) -> bool) -> Result<Cleaned> {
     let root = state_root(runtime);
-    let mut deleted = Vec::new();
+    let mut cleaned = Cleaned::default();
     if !root.exists() {
-        return Ok(deleted);
+        return Ok(cleaned);
     }
     let listing = Command::new(runtime)
         .arg("--root")
@@ -358,23 +377,35 @@ fn delete_containers(runtime: &str, mut chosen: impl FnMut(&str) -> bool) -> Res
         .args(["list", "-q"])
         .output()
         .with_context(|| format!("running {runtime} list"))?;
+    if !listing.status.success() {
+        bail!(
+            "{runtime} list failed ({}): {}",
+            listing.status,
+            String::from_utf8_lossy(&listing.stderr).trim()
+        );
+    }
     for id in String::from_utf8_lossy(&listing.stdout)
         .lines()
         .filter(|id| chosen(id))
     {
-        let outcome = Command::new(runtime)
+        let deleted = Command::new(runtime)
             .arg("--root")
             .arg(&root)
             .args(["delete", "--force", id])
-            .output()?;
-        if !outcome.status.success() {
-            bail!(
+            .output();
+        match deleted {
+            Ok(outcome) if outcome.status.success() => {
+                cleaned.removed.push(format!("{runtime} container {id}"));
+            }
+            Ok(outcome) => cleaned.failed.push(format!(
                 "{runtime} delete --force {id} failed ({}): {}",
                 outcome.status,
                 String::from_utf8_lossy(&outcome.stderr).trim()
-            );
+            )),
+            Err(e) => cleaned
+                .failed
+                .push(format!("running {runtime} delete --force {id}: {e}")),
         }
-        deleted.push(format!("{runtime} container {id}"));
     }
-    Ok(deleted)
+    Ok(cleaned)
 }

@@ -6,7 +6,8 @@ use crate::{Batch, Env, Held, Sandbox};
 use anyhow::{bail, Context, Result};
 use isobench_guests::Flavour;
 use isobench_measure::descendants;
-use std::io::{BufRead, BufReader};
+use std::fs::File;
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -131,13 +132,14 @@ impl Sandbox for Process {
             stdins: Vec::with_capacity(workers),
             ready: Arc::new(AtomicUsize::new(0)),
             reader: None,
+            stderr: tempfile::tempfile().context("creating a file for the workers' errors")?,
         };
         let mut stdouts = Vec::with_capacity(workers);
         for _ in 0..workers {
             let mut child = (self.launch)(Guest::Hold)
                 .stdin(Stdio::piped())
                 .stdout(Stdio::piped())
-                .stderr(Stdio::null())
+                .stderr(held.stderr.try_clone()?)
                 .spawn()
                 .with_context(|| format!("starting a {} worker", self.name))?;
             stdouts.push(child.stdout.take().expect("stdout is piped"));
@@ -163,6 +165,24 @@ struct HeldProcesses {
     stdins: Vec<ChildStdin>,
     ready: Arc<AtomicUsize>,
     reader: Option<std::thread::JoinHandle<()>>,
+    /// The standard error of every worker, appended to one file: a pipe
+    /// would have to be read while they run, and a container runtime's
+    /// container may keep it open after the runtime has exited.
+    stderr: File,
+}
+
+impl HeldProcesses {
+    /// The last thing a worker wrote to standard error (for `runc` and
+    /// `crun`, why the runtime failed), if any.
+    fn last_error(&self) -> String {
+        let mut written = String::new();
+        (&self.stderr).seek(SeekFrom::Start(0)).ok();
+        (&self.stderr).read_to_string(&mut written).ok();
+        match written.trim().lines().last() {
+            Some(line) => format!(": {line}"),
+            None => String::new(),
+        }
+    }
 }
 
 impl Held for HeldProcesses {
@@ -176,7 +196,10 @@ impl Held for HeldProcesses {
     fn poll_ready(&mut self) -> Result<bool> {
         for child in &mut self.children {
             if let Some(status) = child.try_wait()? {
-                bail!("a held guest process exited early ({status})");
+                bail!(
+                    "a held guest process exited early ({status}){}",
+                    self.last_error()
+                );
             }
         }
         Ok(self.ready.load(Ordering::SeqCst) == self.children.len())
@@ -196,7 +219,10 @@ impl Held for HeldProcesses {
             reader.join().ok();
         }
         if failures > 0 {
-            bail!("{failures} held guest processes failed");
+            bail!(
+                "{failures} held guest processes failed{}",
+                self.last_error()
+            );
         }
         Ok(())
     }

@@ -1,7 +1,7 @@
 //! What the command-line tests share. Each test binary uses part of it.
 #![allow(dead_code)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 /// Runs the `isobench` binary under test with extra environment variables.
@@ -57,6 +57,28 @@ pub fn labelled_containers() -> usize {
         .output()
         .unwrap();
     String::from_utf8_lossy(&output.stdout).lines().count()
+}
+
+/// The cgroups runc and crun made for containers (named after them,
+/// `isobench-PID-N`) of isobench runs that have ended: what a run must not
+/// leave behind. Those of a run still going are left out.
+pub fn leftover_cgroups() -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let mut pending = vec![PathBuf::from("/sys/fs/cgroup")];
+    while let Some(dir) = pending.pop() {
+        let Ok(entries) = std::fs::read_dir(&dir) else {
+            continue;
+        };
+        for path in entries.flatten().map(|e| e.path()).filter(|p| p.is_dir()) {
+            let name = path.file_name().unwrap().to_string_lossy().into_owned();
+            match isobench_sandbox::owner_pid(&name, "isobench-") {
+                Some(pid) if !isobench_sandbox::is_running_isobench(pid) => found.push(path),
+                Some(_) => {}
+                None => pending.push(path),
+            }
+        }
+    }
+    found
 }
 
 /// Makes the tests of one test binary that hold it take turns: tests that
