@@ -34,12 +34,7 @@ impl CpuTime {
 
     /// This process (all its threads) plus every child it has waited for.
     pub fn harness_and_reaped_children() -> CpuTime {
-        let own = rusage(libc::RUSAGE_SELF);
-        let children = rusage(libc::RUSAGE_CHILDREN);
-        CpuTime {
-            user: own.user + children.user,
-            system: own.system + children.system,
-        }
+        rusage(libc::RUSAGE_SELF).plus(rusage(libc::RUSAGE_CHILDREN))
     }
 }
 
@@ -55,7 +50,11 @@ fn rusage(who: libc::c_int) -> CpuTime {
 }
 
 fn ticks_to_duration(ticks: u64) -> Duration {
-    Duration::from_nanos(ticks * 1_000_000_000 / procfs::ticks_per_second())
+    // Whole seconds apart: the machine's ticks, summed over its CPUs since
+    // boot, times 10^9 would pass u64 on 128 CPUs after about 16 days.
+    let per_second = procfs::ticks_per_second();
+    Duration::from_secs(ticks / per_second)
+        + Duration::from_nanos(ticks % per_second * 1_000_000_000 / per_second)
 }
 
 /// CPU time so far of the live processes in `pids`, with that of the
@@ -121,5 +120,25 @@ impl MachineCpu {
     /// The share of all CPU time that was stolen, if any time was counted.
     pub fn steal_share(&self) -> Option<f64> {
         (!self.total.is_zero()).then(|| self.steal.as_secs_f64() / self.total.as_secs_f64())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_become_time_without_overflow_on_a_big_machine() {
+        let per_second = procfs::ticks_per_second();
+        assert_eq!(
+            ticks_to_duration(per_second * 3 / 2),
+            Duration::from_millis(1500)
+        );
+        // 128 CPUs for a year: 4.0e9 CPU-seconds, past u64 in nanoseconds.
+        let year_of_128 = 128 * 365 * 24 * 3600;
+        assert_eq!(
+            ticks_to_duration(year_of_128 * per_second),
+            Duration::from_secs(year_of_128)
+        );
     }
 }

@@ -4,25 +4,32 @@
 
 use crate::cpu::cpu_of;
 use crate::disk::io_of;
-use crate::{CpuTime, IoBytes};
+use crate::{CpuTime, IoBytes, ProcessIo};
 use procfs::process::{all_processes, Process};
 use std::collections::HashMap;
 
-/// CPU time and disk I/O of processes so far.
+/// CPU time and disk I/O of processes between two moments.
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Usage {
     pub cpu: CpuTime,
     pub io: IoBytes,
 }
 
-/// Every live process's usage at one moment, keyed by process id and start
+/// Every live process's counters at one moment, keyed by process id and start
 /// time, so that a process id reused since is not taken for the same process.
-pub struct UsageSnapshot(HashMap<(i32, u64), Usage>);
+pub struct UsageSnapshot(HashMap<(i32, u64), Counters>);
+
+/// One process's CPU time and storage counters so far.
+#[derive(Default, Clone, Copy)]
+struct Counters {
+    cpu: CpuTime,
+    io: ProcessIo,
+}
 
 impl UsageSnapshot {
     pub fn now() -> UsageSnapshot {
         let processes = all_processes()
-            .map(|all| all.filter_map(|p| usage_of(&p.ok()?)).collect())
+            .map(|all| all.filter_map(|p| counters_of(&p.ok()?)).collect())
             .unwrap_or_default();
         UsageSnapshot(processes)
     }
@@ -33,7 +40,7 @@ impl UsageSnapshot {
         let mut total = Usage::default();
         for (key, now) in pids
             .iter()
-            .filter_map(|&pid| usage_of(&Process::new(pid).ok()?))
+            .filter_map(|&pid| counters_of(&Process::new(pid).ok()?))
         {
             let before = self.0.get(&key).copied().unwrap_or_default();
             total.cpu = total.cpu.plus(now.cpu.since(before.cpu));
@@ -43,13 +50,13 @@ impl UsageSnapshot {
     }
 }
 
-fn usage_of(process: &Process) -> Option<((i32, u64), Usage)> {
+fn counters_of(process: &Process) -> Option<((i32, u64), Counters)> {
     let stat = process.stat().ok()?;
     // A process whose I/O counters cannot be read still has CPU time.
     let io = process.io().map(|io| io_of(&io)).unwrap_or_default();
     Some((
         (stat.pid, stat.starttime),
-        Usage {
+        Counters {
             cpu: cpu_of(&stat),
             io,
         },

@@ -23,7 +23,8 @@ pub struct Meta {
     pub notes: Vec<String>,
     /// The share of the machine's CPU time, in percent, that the hypervisor
     /// gave to other guests while the run measured (steal time): how noisy
-    /// the machine was. `None` where the kernel does not count it.
+    /// the machine was; 0 where the kernel does not count steal time. `None`
+    /// when `/proc/stat` could not be read or no CPU time passed.
     pub cpu_steal_percent: Option<f64>,
     /// Configurations that failed, each with its reason; everything else that
     /// was measured is in the CSVs.

@@ -16,7 +16,8 @@ pub struct Record {
     pub workload: String,
     pub workers: u64,
     /// The sample's iteration; empty for a total over all iterations of a
-    /// configuration (CPU, disk and hardware counters are measured that way).
+    /// configuration (`time` measures CPU, disk and hardware counters that
+    /// way; `mem` measures each configuration once, as iteration 0).
     pub iteration: Option<u64>,
     pub metric: String,
     pub value: f64,

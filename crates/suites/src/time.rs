@@ -22,7 +22,7 @@
 use crate::{note_if_stopped, progress, Series, SuiteResult};
 use isobench_measure::{
     block_devices, process_io, process_tree_cpu, CpuTime, HardwareCounters, HardwareCounts,
-    IoBytes, MachineCpu,
+    IoBytes, MachineCpu, ProcessIo,
 };
 use isobench_report::faasm::{faasm_runtime_name, TimeRow};
 use isobench_report::record::values;
@@ -154,7 +154,7 @@ struct Totals {
 struct Reading {
     cpu: CpuTime,
     system_cpu: Duration,
-    io: IoBytes,
+    io: ProcessIo,
     block: IoBytes,
     counts: Option<HardwareCounts>,
 }
