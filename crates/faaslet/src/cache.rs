@@ -89,7 +89,7 @@ impl CodegenCache {
 /// Sets an entry's modification time to now, the time [`prune`] goes by.
 /// A cache that cannot be written to is still read, so failing to mark an
 /// entry only makes it look older than it is.
-fn mark_used(path: &Path) {
+pub(crate) fn mark_used(path: &Path) {
     let _ = std::fs::File::options()
         .write(true)
         .open(path)

@@ -194,6 +194,8 @@ impl Runtime {
             .entry_path(reactor_wasm)
             .with_extension("snapshot.wasm");
         if let Ok(bytes) = std::fs::read(&path) {
+            // As for compiled code: `isobench clean` spares what is used.
+            cache::mark_used(&path);
             return Ok(bytes);
         }
         let bytes = snapshot::take_snapshot(reactor_wasm)?;
@@ -576,10 +578,22 @@ impl Prepared {
             stdout,
             stderr,
         } = self;
-        let result = entry.and_then(|entry| match entry {
-            EntryPoint::Start(start) => start.call(&mut store, ()).map(|()| 0),
-            EntryPoint::Snapshot(run) => run.call(&mut store, ()),
-        });
+        let result = match entry {
+            Ok(EntryPoint::Start(start)) => start.call(&mut store, ()).map(|()| 0),
+            Ok(EntryPoint::Snapshot(run)) => run.call(&mut store, ()),
+            // No instance was made and no guest code ran (the pool had no
+            // slot left, the module lacks the export): not the guest's doing.
+            // A start function that trapped, or initial memory over the cap,
+            // is told as a run's would be.
+            Err(error)
+                if error.downcast_ref::<Trap>().is_none()
+                    && store.data().limiter.refused.is_none() =>
+            {
+                let not_made = FaasletError::Setup(format!("{error:#}"));
+                return (Err(not_made), Finished { _store: store });
+            }
+            Err(error) => Err(error),
+        };
         let outcome = result
             .or_else(|error| classify(error, store.data(), memory_cap, time_limit))
             .map(|exit_code| Outcome {

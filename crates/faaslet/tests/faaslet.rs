@@ -4,7 +4,7 @@
 use isobench_faaslet::{CacheOutcome, Call, FaasletError, ReleaseGate, Runtime, RuntimeConfig};
 use isobench_guests::{Flavour, Guests};
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 fn guests() -> Guests {
     let guests = Guests::locate();
@@ -161,6 +161,8 @@ fn a_faaslet_is_instantiated_where_it_is_prepared_and_released_when_its_run_ends
         .map(|_| noop.prepare(&Call::default()).unwrap())
         .collect();
     let ninth = noop.prepare(&Call::default()).unwrap().run().unwrap_err();
+    // No guest code ran: the Faaslet could not be made.
+    assert!(matches!(ninth, FaasletError::Setup(_)), "{ninth:?}");
     assert!(ninth.to_string().contains("maximum concurrent"), "{ninth}");
     // ...run on other threads, and give them back as they end.
     for faaslet in prepared {
@@ -277,6 +279,38 @@ fn a_snapshot_restores_the_initialised_guest_and_runs_main() {
     );
     let (_, second) = rt.load_snapshot(&reactor).unwrap();
     assert_eq!(second, CacheOutcome::Hit);
+
+    // A snapshot taken long ago but used now is kept by `isobench clean`.
+    let snapshot = std::fs::read_dir(cache.path().join("codegen"))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .find(|path| path.to_string_lossy().ends_with(".snapshot.wasm"))
+        .expect("the snapshot is in the code cache");
+    let long_ago = SystemTime::now() - Duration::from_secs(30 * 24 * 3600);
+    let file = std::fs::File::options()
+        .write(true)
+        .open(&snapshot)
+        .unwrap();
+    file.set_modified(long_ago).unwrap();
+    rt.load_snapshot(&reactor).unwrap();
+    let used = std::fs::metadata(&snapshot).unwrap().modified().unwrap();
+    assert!(used > long_ago + Duration::from_secs(3600), "{used:?}");
+}
+
+#[test]
+fn a_snapshot_keeps_what_the_set_up_made_without_running_it_again() {
+    let cache = tempfile::tempdir().unwrap();
+    let rt = runtime(&cache, 64 << 20, Duration::from_secs(10));
+    let (initonce, _) = rt
+        .load_snapshot(&guests().path("test/initonce", Flavour::Reactor))
+        .unwrap();
+    let drawn = || {
+        let outcome = initonce.run(&Call::default()).unwrap();
+        String::from_utf8(outcome.stdout.to_vec()).unwrap()
+    };
+    let first = drawn();
+    assert_ne!(first.trim(), "0", "the set-up's memory was not restored");
+    assert_eq!(drawn(), first, "the set-up ran again");
 }
 
 #[test]

@@ -28,6 +28,7 @@ pub const GUESTS: &[&str] = &[
     "test/spin",
     "test/escape",
     "test/listdir",
+    "test/initonce",
 ];
 
 /// The Debian packages that make up the wasm32-wasi C toolchain.
