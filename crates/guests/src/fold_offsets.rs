@@ -15,19 +15,23 @@
 //! i32.const C; i32.add; PUSH; STORE offset=O   ->  PUSH; STORE offset=O+C
 //! ```
 //!
-//! for `0 < C < bound`, where PUSH is one instruction that only pushes a
-//! value (`local.get`, `global.get`, a constant); the vector lane loads and
-//! stores, which take an address and a vector, are folded as stores are.
+//! for `C > 0` and `O + C <= bound`, where PUSH is one instruction that only
+//! pushes a value (`local.get`, `global.get`, a constant); the vector lane
+//! loads and stores, which take an address and a vector, are folded as
+//! stores are.
 //!
 //! Why the result is the same: the two forms differ only when `address + C`
 //! wraps past 2^32, and then the original would access an object at an
-//! address below C, that is below `bound`. The kernels are linked with their
-//! data starting at `bound` (`--global-base`), so no object lives there and
-//! no valid C pointer arithmetic produces such an address; were one produced
-//! anyway, the folded access lands beyond the memory and traps instead of
-//! reading the low bytes, so a difference cannot pass unnoticed. (This is
-//! binaryen's `--low-memory-unused` argument; binaryen 108 fixes its bound
-//! at 1,024 bytes, below the row strides the kernels add.)
+//! address from O to below O + C, that is below `bound`. The kernels are
+//! linked with their data starting at `bound` (`--global-base`), so no object
+//! lives there and no valid C pointer arithmetic produces such an address;
+//! were one produced anyway, the folded access lands beyond the memory and
+//! traps instead of reading the low bytes, so a difference cannot pass
+//! unnoticed. An access whose offset O is itself at or above the bound (a
+//! global array's address, say) is left alone: there the wrapped address
+//! would be a valid one. (This is binaryen's `--low-memory-unused` argument;
+//! binaryen 108 fixes its bound at 1,024 bytes, below the row strides the
+//! kernels add.)
 
 use anyhow::{Context, Result};
 use wasm_encoder::reencode::{Reencode, RoundtripReencoder};
@@ -36,7 +40,7 @@ use wasmparser::{MemArg, Operator, Parser, Payload};
 
 /// Part of every guest's stamp: raise it when the rewrite changes, so that
 /// modules folded the old way are rebuilt.
-pub const REVISION: u32 = 2;
+pub const REVISION: u32 = 3;
 
 /// How many accesses the step rewrote.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
@@ -149,19 +153,18 @@ fn foldable<'a>(
     bound: u32,
 ) -> Option<(usize, Vec<Operator<'a>>, Operands)> {
     let constant = |(operator, _): &(Operator, usize)| match operator {
-        Operator::I32Const { value } if *value > 0 && (*value as u32) < bound => {
-            Some(*value as u32)
-        }
+        Operator::I32Const { value } if *value > 0 => Some(*value as u32),
         _ => None,
     };
     let is_add = |(operator, _): &(Operator, usize)| matches!(operator, Operator::I32Add);
     match window {
         [.., c, add, (access, _)] if is_add(add) => {
-            let access = with_added_offset(access, constant(c)?, Operands::Address)?;
+            let access = with_added_offset(access, constant(c)?, Operands::Address, bound)?;
             Some((c.1, vec![access], Operands::Address))
         }
         [.., c, add, (push, _), (access, _)] if is_add(add) && pushes_only(push) => {
-            let access = with_added_offset(access, constant(c)?, Operands::AddressThenValue)?;
+            let access =
+                with_added_offset(access, constant(c)?, Operands::AddressThenValue, bound)?;
             Some((c.1, vec![push.clone(), access], Operands::AddressThenValue))
         }
         _ => None,
@@ -192,17 +195,17 @@ enum Operands {
 }
 
 /// `operator` with `extra` added to its offset, when it is an access on the
-/// first memory taking `operands`, and the sum still fits the 32-bit offset
-/// immediate.
+/// first memory taking `operands`, and the sum is at most `bound` (see the
+/// module's comment).
 fn with_added_offset<'a>(
     operator: &Operator<'a>,
     extra: u32,
     operands: Operands,
+    bound: u32,
 ) -> Option<Operator<'a>> {
     let shift = |memarg: &MemArg| -> Option<MemArg> {
         let offset = memarg.offset.checked_add(u64::from(extra))?;
-        (memarg.memory == 0 && offset <= u64::from(u32::MAX))
-            .then_some(MemArg { offset, ..*memarg })
+        (memarg.memory == 0 && offset <= u64::from(bound)).then_some(MemArg { offset, ..*memarg })
     };
     macro_rules! shifted {
         ($($variant:ident)* ; $($lane_variant:ident)*) => {
@@ -373,10 +376,10 @@ mod tests {
 
     #[test]
     fn constants_that_could_wrap_into_used_memory_stay() {
-        // At or above the bound, negative (a huge unsigned addend), zero, or
-        // with something between the add and the access: left as they are.
+        // Above the bound, negative (a huge unsigned addend), zero, or with
+        // something between the add and the access: left as they are.
         for body in [
-            vec![Instruction::I32Const(65536), Instruction::I32Add],
+            vec![Instruction::I32Const(65537), Instruction::I32Add],
             vec![Instruction::I32Const(-8), Instruction::I32Add],
             vec![Instruction::I32Const(0), Instruction::I32Add],
             vec![
@@ -393,6 +396,30 @@ mod tests {
             assert_eq!(folded, Folded::default(), "{body:?}");
             assert_eq!(rewritten, original, "{body:?}");
         }
+    }
+
+    #[test]
+    fn an_access_whose_offset_would_pass_the_bound_stays() {
+        // `address + 8` wrapping would make the original read at 65,532 to
+        // 65,539, partly data: folded, it would trap instead.
+        let above = [
+            Instruction::LocalGet(0),
+            Instruction::I32Const(8),
+            Instruction::I32Add,
+            Instruction::I32Load(memarg(65_532)),
+        ];
+        let (rewritten, folded) = fold_constant_offsets(&module(&above), BOUND).unwrap();
+        assert_eq!(folded, Folded::default());
+        assert_eq!(rewritten, module(&above));
+        // Up to the bound itself, the wrapped address is still unused memory.
+        let (text, folded) = fold(&[
+            Instruction::LocalGet(0),
+            Instruction::I32Const(8),
+            Instruction::I32Add,
+            Instruction::I32Load(memarg(u64::from(BOUND) - 8)),
+        ]);
+        assert_eq!((folded.address_only, folded.address_then_value), (1, 0));
+        assert!(text[1].contains(&format!("offset: {BOUND}")), "{text:?}");
     }
 
     #[test]

@@ -96,7 +96,7 @@ impl PostLink {
         match self {
             PostLink::Nothing => "nothing".into(),
             PostLink::FoldConstantOffsets { bound } => format!(
-                "constant offsets below {bound} folded (revision {})",
+                "constant offsets folded up to {bound} (revision {})",
                 fold_offsets::REVISION
             ),
         }

@@ -213,7 +213,8 @@ pub fn flags() -> PolybenchFlags {
         wasm_post_link: format!(
             "isobench's constant-offset folding: `i32.const C; i32.add` before a load or store \
              (and before a store's one-instruction value) becomes part of the access's offset, \
-             for 0 < C < {LOW_MEMORY_BOUND} (no data lives below that address)"
+             for C > 0 where the new offset is at most {LOW_MEMORY_BOUND} (no data lives below \
+             that address)"
         ),
         per_kernel: "-DDATA_TYPE=<the kernel's default type> and -D<SIZE>=<value> for each of \
                      the dataset's sizes"
