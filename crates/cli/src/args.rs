@@ -220,9 +220,9 @@ pub struct ProfileArgs {
     /// Profile the native build instead of the wasm one
     #[arg(long)]
     pub native: bool,
-    /// PolyBench problem size
-    #[arg(long, default_value = "small")]
-    pub dataset: Dataset,
+    /// PolyBench problem size, for `polybench:` workloads [default: small]
+    #[arg(long)]
+    pub dataset: Option<Dataset>,
     /// Repeat the workload for at least this many seconds
     #[arg(long, allow_hyphen_values = true, default_value_t = 3.0, value_parser = positive_seconds)]
     pub seconds: f64,
@@ -231,6 +231,13 @@ pub struct ProfileArgs {
     pub include_unsupported: bool,
     #[command(flatten)]
     pub common: Common,
+}
+
+impl ProfileArgs {
+    /// The PolyBench problem size a `polybench:` workload is built for.
+    pub fn polybench_dataset(&self) -> Dataset {
+        self.dataset.unwrap_or(Dataset::Small)
+    }
 }
 
 #[derive(Args)]

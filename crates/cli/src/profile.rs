@@ -126,7 +126,7 @@ pub fn profile(args: ProfileArgs) -> Result<()> {
          `{}`, the full report in `{}`, folded stacks for a flame graph in `{}`.\n\n{}\n",
         args.workload,
         if args.workload.starts_with("polybench:") {
-            format!(", dataset {}", args.dataset)
+            format!(", dataset {}", args.polybench_dataset())
         } else {
             String::new()
         },
@@ -173,15 +173,26 @@ fn resolve(workload: &str, guests: &Guests, args: &ProfileArgs) -> Result<Worklo
     } else {
         Flavour::Wasm
     };
+    // An option meant for another kind of workload would be ignored here.
+    let only_for = |given: bool, option: &str, kind: &str| {
+        if given {
+            bail!("{option} applies to `{kind}` workloads only, not to `{workload}`");
+        }
+        Ok(())
+    };
+    let dataset_given = args.dataset.is_some();
     if workload == "noop" {
+        only_for(dataset_given, "--dataset", "polybench:")?;
+        only_for(args.include_unsupported, "--include-unsupported", "python:")?;
         return Ok(Workload {
             path: guests.path("noop", flavour),
             ..Workload::default()
         });
     }
     if let Some(kernel) = workload.strip_prefix("polybench:") {
+        only_for(args.include_unsupported, "--include-unsupported", "python:")?;
         let kernel = polybench::select(&[one_name(kernel)?])?[0];
-        let build = guests.polybench(kernel, args.dataset)?;
+        let build = guests.polybench(kernel, args.polybench_dataset())?;
         let path = if args.native {
             build.native
         } else {
@@ -193,6 +204,7 @@ fn resolve(workload: &str, guests: &Guests, args: &ProfileArgs) -> Result<Worklo
         });
     }
     if let Some(name) = workload.strip_prefix("python:") {
+        only_for(dataset_given, "--dataset", "polybench:")?;
         // The benchmark as `pybench` runs it, the shim calibrating its loops.
         let python = Python::locate();
         python.ensure_ready()?;

@@ -90,6 +90,15 @@ fn bad_arguments_are_refused_with_the_reason() {
         &["profile", "polybench:2mm,lu"],
         &["one workload at a time", "not `2mm,lu`"],
     );
+    // Options for another kind of workload are not silently ignored.
+    refused(
+        &["profile", "noop", "--dataset", "large"],
+        &["--dataset applies to `polybench:` workloads only, not to `noop`"],
+    );
+    refused(
+        &["profile", "polybench:2mm", "--include-unsupported"],
+        &["--include-unsupported applies to `python:` workloads only"],
+    );
 }
 
 #[test]
@@ -308,16 +317,53 @@ fn time_writes_every_sample_in_the_tidy_and_faasm_formats() {
         faasm_header,
         "Runtime,Measure,Value,Iterations,ValuePerIteration"
     );
-    for row in faasm_rows {
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1e-12);
+    let mut named = Vec::new();
+    for row in &faasm_rows {
         let (value, n, per): (f64, f64, f64) = (
             row[2].parse().unwrap(),
             row[3].parse().unwrap(),
             row[4].parse().unwrap(),
         );
-        assert!(
-            (per - value / n).abs() <= 1e-9 * value.abs().max(1.0),
-            "{row:?}"
-        );
+        // Iterations are the measured batches; the value is the tidy CSV's
+        // total, in seconds for times.
+        assert_eq!(n, 7.0, "{row:?}");
+        assert!(close(per, value / n), "{row:?}");
+        let (runtime, workers) = match row[0].split_once('@') {
+            Some((runtime, workers)) => (runtime, workers.parse().unwrap()),
+            None => (row[0].as_str(), 1),
+        };
+        let tidy_total = |metric: &str| {
+            records
+                .iter()
+                .find(|r| {
+                    r.runtime == runtime
+                        && r.workers == workers
+                        && r.metric == metric
+                        && r.iteration.is_none()
+                })
+                .unwrap_or_else(|| panic!("no {metric} total for {row:?}"))
+                .value
+        };
+        match row[1].as_str() {
+            "elapsed_seconds" => assert!(close(value, tidy_total("elapsed_ns") / 1e9), "{row:?}"),
+            "cpu_seconds" => assert!(close(value, tidy_total("cpu_ns") / 1e9), "{row:?}"),
+            "cpu_cycles" => assert!(close(value, tidy_total("cycles")), "{row:?}"),
+            "instructions" => assert!(close(value, tidy_total("instructions")), "{row:?}"),
+            other => panic!("unknown measure {other} in {row:?}"),
+        }
+        named.push((row[0].clone(), row[1].clone()));
+    }
+    // Every configuration has its elapsed and CPU time, W > 1 named `NAME@W`.
+    for runtime in ["thread", "process", "faaslet", "faaslet-restore"] {
+        for name in [runtime.to_string(), format!("{runtime}@3")] {
+            for measure in ["elapsed_seconds", "cpu_seconds"] {
+                assert!(
+                    named.contains(&(name.clone(), measure.to_string())),
+                    "no {measure} for {name} in {named:?}"
+                );
+            }
+        }
     }
     let meta: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(out.join("meta.json")).unwrap()).unwrap();
@@ -430,8 +476,31 @@ fn mem_measures_the_host_process_and_leaves_nothing_behind() {
         assert_eq!(value("faaslet", workers, "processes"), 1.0);
     }
     assert!(value("faaslet", "16", "pss_bytes") > value("faaslet", "0", "pss_bytes"));
-    let (faasm_header, _) = read_csv(&out.join("runtime-bench-mem.csv"));
+    let (faasm_header, faasm_rows) = read_csv(&out.join("runtime-bench-mem.csv"));
     assert_eq!(faasm_header, "Runtime,Measure,Value,Workers,ValuePerWorker");
+    // One row per runtime, worker count and measure, with mem.csv's value,
+    // and Faasm's value / workers beside it (none at zero workers).
+    assert_eq!(faasm_rows.len(), 2 * 3 * 3, "{faasm_rows:?}");
+    for row in &faasm_rows {
+        let metric = match row[1].as_str() {
+            "PSS" => "pss_bytes",
+            "RSS" => "rss_bytes",
+            "USS" => "uss_bytes",
+            other => panic!("unknown measure {other} in {row:?}"),
+        };
+        let bytes: f64 = row[2].parse().unwrap();
+        assert_eq!(bytes, value(&row[0], &row[3], metric), "{row:?}");
+        let workers: f64 = row[3].parse().unwrap();
+        if workers == 0.0 {
+            assert_eq!(row[4], "", "{row:?}");
+        } else {
+            let per_worker: f64 = row[4].parse().unwrap();
+            assert!(
+                (per_worker - bytes / workers).abs() <= 1e-6 * per_worker,
+                "{row:?}"
+            );
+        }
+    }
     let summary = std::fs::read_to_string(out.join("summary.md")).unwrap();
     assert!(summary.contains("per worker (slope)"), "{summary}");
 

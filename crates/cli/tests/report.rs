@@ -5,6 +5,8 @@ mod common;
 
 use common::{isobench, isobench_with, text};
 use isobench_report::record::read_tidy_csv;
+use isobench_report::stats::{geometric_mean, least_squares, summarize, Line, Ratio, Summary};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
@@ -96,15 +98,34 @@ fn every_section_plots_the_values_of_its_csv() {
         std::fs::read_to_string(time.join("summary.md")).unwrap()
     );
     assert_eq!(html.matches("<svg").count(), 2, "one plot per worker count");
-    assert_eq!(marks(&html, "median", "data-ns").len(), 4);
-    // Each median's interval bar carries its ends, each end one of the samples.
-    let ends = [
-        marks(&html, "interval", "data-low-ns"),
-        marks(&html, "interval", "data-high-ns"),
-    ]
-    .concat();
-    assert_eq!(ends.len(), 8);
-    assert!(ends.iter().all(|end| starts.contains(end)), "{ends:?}");
+    // Each configuration's median and its interval, as the statistics give
+    // them for its samples in the CSV's order (the interval's allowance for
+    // drift reads them in order).
+    let mut configurations: BTreeMap<(String, u64), Vec<f64>> = BTreeMap::new();
+    for r in records.iter().filter(|r| r.metric == "cold_start_ns") {
+        configurations
+            .entry((r.runtime.clone(), r.workers))
+            .or_default()
+            .push(r.value);
+    }
+    let summaries: Vec<Summary> = configurations
+        .values()
+        .map(|samples| summarize(samples).unwrap())
+        .collect();
+    assert_eq!(summaries.len(), 4);
+    let of_all = |field: fn(&Summary) -> f64| sorted(summaries.iter().map(field).collect());
+    assert_eq!(
+        sorted(marks(&html, "median", "data-ns")),
+        of_all(|s| s.median)
+    );
+    assert_eq!(
+        sorted(marks(&html, "interval", "data-low-ns")),
+        of_all(|s| s.ci_low)
+    );
+    assert_eq!(
+        sorted(marks(&html, "interval", "data-high-ns")),
+        of_all(|s| s.ci_high)
+    );
     assert!(html.contains("Host and versions") && html.contains("wasmtime"));
     // Self-contained: nothing to fetch, nothing to run.
     assert!(!html.contains("<script") && !html.contains("src=") && !html.contains("href="));
@@ -121,10 +142,28 @@ fn every_section_plots_the_values_of_its_csv() {
         .map(|r| r.value)
         .collect();
     assert_eq!(sorted(marks(&html, "point", "data-bytes")), sorted(bytes));
+    // PSS and RSS lines per runtime, each the least-squares fit of its points.
+    let fits: Vec<Line> = ["pss_bytes", "rss_bytes"]
+        .iter()
+        .flat_map(|metric| {
+            ["thread", "faaslet"].map(|runtime| {
+                let points: Vec<(f64, f64)> = records
+                    .iter()
+                    .filter(|r| r.metric == *metric && r.runtime == runtime)
+                    .map(|r| (r.workers as f64, r.value))
+                    .collect();
+                assert_eq!(points.len(), 3, "{runtime} {metric}");
+                least_squares(&points).unwrap()
+            })
+        })
+        .collect();
     assert_eq!(
-        marks(&html, "fit", "data-slope").len(),
-        4,
-        "PSS and RSS lines per runtime"
+        sorted(marks(&html, "fit", "data-slope")),
+        sorted(fits.iter().map(|line| line.slope).collect())
+    );
+    assert_eq!(
+        sorted(marks(&html, "fit", "data-intercept")),
+        sorted(fits.iter().map(|line| line.intercept).collect())
     );
 
     let compute = dir.path().join("polybench");
@@ -141,8 +180,29 @@ fn every_section_plots_the_values_of_its_csv() {
         ],
         &compute,
     );
-    assert_eq!(marks(&html, "ratio", "data-ratio").len(), 3);
-    assert_eq!(marks(&html, "geomean", "data-ratio").len(), 1);
+    // Each kernel's bar is the ratio of its medians, wasm over native.
+    let records = read_tidy_csv(&compute.join("polybench.csv")).unwrap();
+    let kernel_times = |side: &str, kernel: &str| {
+        let times: Vec<f64> = records
+            .iter()
+            .filter(|r| r.runtime == side && r.workload == kernel && r.metric == "kernel_ns")
+            .map(|r| r.value)
+            .collect();
+        assert_eq!(times.len(), 2, "{side} {kernel}");
+        summarize(&times).unwrap()
+    };
+    let ratios: Vec<f64> = ["2mm", "atax", "lu"]
+        .iter()
+        .map(|k| Ratio::of_medians(&kernel_times("wasm", k), &kernel_times("native", k)).value)
+        .collect();
+    assert_eq!(
+        sorted(marks(&html, "ratio", "data-ratio")),
+        sorted(ratios.clone())
+    );
+    assert_eq!(
+        marks(&html, "geomean", "data-ratio"),
+        vec![geometric_mean(&ratios).unwrap()]
+    );
     // Two runs a side: min…max, which holds the median with only 50%.
     assert_eq!(marks(&html, "interval", "data-level"), vec![0.5; 3]);
 
