@@ -127,8 +127,8 @@ impl Python {
             };
             bail!(
                 "{} is missing{origin}: build the two CPython interpreters and fetch \
-                 pyperformance with {build} (about 10 minutes; it needs clang, wasi-libc, \
-                 dpkg-dev, curl and unzip)",
+                 pyperformance with {build} (about 10 minutes; `scripts/setup` installs the \
+                 Debian packages it needs and runs it)",
                 missing.display()
             );
         }

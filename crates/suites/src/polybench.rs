@@ -8,9 +8,10 @@
 //!   WebAssembly (as Faasm's WAVM ran it). Nothing in-process could stop such
 //!   a guest, so each run happens in a child process (`isobench __wasm-run`)
 //!   that the harness kills at the time limit; the times are taken inside it.
-//! - `wasm-epoch`: the engine as the `faaslet` runtime configures it, with
-//!   the epoch checks (at function entries and loop back-edges) that let the
-//!   time limit stop a guest: what a time-limited Faaslet really costs.
+//! - `wasm-epoch`: the `wasm` side's engine with the epoch checks (at
+//!   function entries and loop back-edges) that let the time limit stop a
+//!   guest, as the `faaslet` runtime has them: what a time-limited Faaslet
+//!   really costs.
 //!
 //! The three sides take turns, so a machine whose speed drifts slows them all
 //! alike. Two times per run:

@@ -37,10 +37,6 @@ def python_implementation():
     return platform.python_implementation().lower()
 
 
-def python_has_jit():
-    return False
-
-
 def _report(*fields):
     print(_TAG, *fields, file=sys.stderr, flush=True)
 
@@ -121,9 +117,14 @@ class Runner:
         last = []
 
         def timed(loops):
+            # As pyperf does, each result is dropped as soon as it is made
+            # (its freeing timed, its memory there for the next call), but
+            # the last one, kept for the check that both interpreters
+            # computed the same.
             started = perf_counter()
-            for _ in range(loops):
-                result = func(*args)
+            for _ in range(loops - 1):
+                func(*args)
+            result = func(*args)
             elapsed = perf_counter() - started
             last[:] = [result]
             return elapsed
@@ -148,20 +149,6 @@ class Runner:
                 return loop.run_until_complete(timed(loops))
             finally:
                 loop.close()
-
-        self.bench_time_func(name, run, inner_loops=inner_loops)
-
-    def timeit(self, name, stmt=None, setup="pass", teardown="pass", inner_loops=None,
-               duplicate=None, metadata=None, globals=None):
-        import timeit
-
-        timer = timeit.Timer(stmt, setup, perf_counter, globals)
-
-        def run(loops):
-            try:
-                return timer.timeit(loops)
-            finally:
-                exec(teardown, globals)
 
         self.bench_time_func(name, run, inner_loops=inner_loops)
 
