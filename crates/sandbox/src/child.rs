@@ -7,19 +7,47 @@ use std::process::Child;
 use std::time::Instant;
 
 pub struct Watched {
-    pub child: Child,
+    /// None once handed back by [`Watched::into_child`].
+    child: Option<Child>,
     pidfd: OwnedFd,
     /// When the harness asked for this child to start.
     pub requested: Instant,
 }
 
 impl Watched {
-    pub fn new(child: Child, requested: Instant) -> std::io::Result<Self> {
-        Ok(Watched {
-            pidfd: pidfd_open(child.id() as libc::pid_t)?,
-            child,
-            requested,
-        })
+    /// Watches `child`; one that cannot be watched is killed and reaped.
+    pub fn new(mut child: Child, requested: Instant) -> std::io::Result<Self> {
+        match pidfd_open(child.id() as libc::pid_t) {
+            Ok(pidfd) => Ok(Watched {
+                child: Some(child),
+                pidfd,
+                requested,
+            }),
+            Err(e) => {
+                child.kill().ok();
+                child.wait().ok();
+                Err(e)
+            }
+        }
+    }
+
+    /// The child, for the caller to reap.
+    pub fn into_child(mut self) -> Child {
+        self.child
+            .take()
+            .expect("a watched child is handed back once")
+    }
+}
+
+impl Drop for Watched {
+    /// A child still watched when its batch is given up (an error part-way)
+    /// is killed and reaped, so that no zombie, and no container runtime
+    /// still starting one, outlives the failure.
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            child.kill().ok();
+            child.wait().ok();
+        }
     }
 }
 

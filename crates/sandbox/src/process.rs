@@ -88,16 +88,9 @@ impl Sandbox for Process {
                 .spawn()
                 .with_context(|| format!("starting a {} worker", self.name))
                 .and_then(|child| Watched::new(child, requested).context("pidfd_open"));
-            match started {
-                Ok(w) => watched.push(w),
-                Err(e) => {
-                    // Reap what did start, so no zombie outlives the failure.
-                    for mut w in watched {
-                        w.child.wait().ok();
-                    }
-                    return Err(e);
-                }
-            }
+            // On a failure, what did start is killed and reaped as `watched`
+            // is dropped.
+            watched.push(started?);
         }
         let mut starts = Vec::with_capacity(workers);
         while !watched.is_empty() {
@@ -105,9 +98,10 @@ impl Sandbox for Process {
             let seen = Instant::now();
             for i in exited.into_iter().rev() {
                 let done = watched.swap_remove(i);
-                let output = done.child.wait_with_output()?;
+                let requested = done.requested;
+                let output = done.into_child().wait_with_output()?;
                 starts.push(if output.status.success() {
-                    Ok(seen - done.requested)
+                    Ok(seen - requested)
                 } else {
                     // What the runtime said about it, if anything.
                     Err(format!(
