@@ -75,16 +75,8 @@ impl Drop for Bundles {
     /// directory and cgroups.
     fn drop(&mut self) {
         let own = |name: &str| name.starts_with(&own_prefix());
-        let mut left = Cleaned::default();
-        for cleaned in [
-            delete_containers(self.runtime, own),
-            Ok(remove_unlisted_state(self.runtime, own)),
-        ] {
-            match cleaned {
-                Ok(cleaned) => left.add(cleaned),
-                Err(e) => left.failed.push(format!("{e:#}")),
-            }
-        }
+        let mut left = delete_containers(self.runtime, own);
+        left.add(remove_unlisted_state(self.runtime, own));
         for failure in left.failed {
             eprintln!("{}: {failure} (`isobench clean` tries again)", self.runtime);
         }
@@ -196,17 +188,13 @@ pub fn clean(runtime: &str) -> Cleaned {
     }
     let ours = |id: &str| id.starts_with(ID_PREFIX);
     let mut in_use = Vec::new();
-    let deleted = delete_containers(runtime, |id| match running_owner(id) {
+    cleaned.add(delete_containers(runtime, |id| match running_owner(id) {
         Some(pid) => {
             in_use.push(pid);
             false
         }
         None => ours(id),
-    });
-    match deleted {
-        Ok(deleted) => cleaned.add(deleted),
-        Err(e) => cleaned.failed.push(format!("{e:#}")),
-    }
+    }));
     for pid in in_use {
         cleaned.in_use_by(pid, &format!("{runtime} container"));
     }
@@ -363,27 +351,33 @@ fn unmount_below(dir: &Path) -> Result<()> {
 }
 
 /// Deletes, by force, the containers `runtime` knows whose ids `chosen`
-/// picks, going on past one that will not go; an error if they cannot be
-/// listed.
-fn delete_containers(runtime: &str, mut chosen: impl FnMut(&str) -> bool) -> Result<Cleaned> {
+/// picks, going on past one that will not go.
+fn delete_containers(runtime: &str, mut chosen: impl FnMut(&str) -> bool) -> Cleaned {
     let root = state_root(runtime);
     let mut cleaned = Cleaned::default();
     if !root.exists() {
-        return Ok(cleaned);
+        return cleaned;
     }
     let listing = Command::new(runtime)
         .arg("--root")
         .arg(&root)
         .args(["list", "-q"])
-        .output()
-        .with_context(|| format!("running {runtime} list"))?;
-    if !listing.status.success() {
-        bail!(
-            "{runtime} list failed ({}): {}",
-            listing.status,
-            String::from_utf8_lossy(&listing.stderr).trim()
-        );
-    }
+        .output();
+    let listing = match listing {
+        Ok(listing) if listing.status.success() => listing,
+        Ok(listing) => {
+            cleaned.failed.push(format!(
+                "{runtime} list failed ({}): {}",
+                listing.status,
+                String::from_utf8_lossy(&listing.stderr).trim()
+            ));
+            return cleaned;
+        }
+        Err(e) => {
+            cleaned.failed.push(format!("running {runtime} list: {e}"));
+            return cleaned;
+        }
+    };
     for id in String::from_utf8_lossy(&listing.stdout)
         .lines()
         .filter(|id| chosen(id))
@@ -407,5 +401,5 @@ fn delete_containers(runtime: &str, mut chosen: impl FnMut(&str) -> bool) -> Res
                 .push(format!("running {runtime} delete --force {id}: {e}")),
         }
     }
-    Ok(cleaned)
+    cleaned
 }
