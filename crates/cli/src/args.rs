@@ -400,7 +400,7 @@ fn distinct<T: PartialEq>(
 }
 
 fn positive_percent(text: &str) -> Result<f64, String> {
-    match text.trim_end_matches('%').parse::<f64>() {
+    match text.trim().trim_end_matches('%').parse::<f64>() {
         Ok(p) if p >= 0.0 && p.is_finite() => Ok(p),
         _ => Err(format!("`{text}` is not a percentage (such as 10)")),
     }
@@ -411,7 +411,7 @@ fn positive_percent(text: &str) -> Result<f64, String> {
 const MAX_PAUSE_MS: f64 = 1000.0;
 
 fn pause_ms(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
+    match text.trim().parse::<f64>() {
         Ok(ms) if (0.0..=MAX_PAUSE_MS).contains(&ms) => Ok(ms),
         _ => Err(format!(
             "`{text}` is not a number of milliseconds from 0 to {MAX_PAUSE_MS}"
@@ -436,10 +436,25 @@ fn memory_cap_mib(text: &str) -> Result<u64, String> {
 const MAX_SECONDS: f64 = 86_400.0;
 
 fn positive_seconds(text: &str) -> Result<f64, String> {
-    match text.parse::<f64>() {
+    match text.trim().parse::<f64>() {
         Ok(s) if s > 0.0 && s <= MAX_SECONDS => Ok(s),
         _ => Err(format!(
             "`{text}` is not a positive number of seconds up to {MAX_SECONDS} (a day)"
         )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Spaces around a number are accepted everywhere, as after a list's commas.
+    #[test]
+    fn numbers_may_carry_spaces() {
+        assert_eq!(count(" 3"), Ok(3));
+        assert_eq!(pause_ms(" 5 "), Ok(5.0));
+        assert_eq!(positive_seconds(" 1.5"), Ok(1.5));
+        assert_eq!(positive_percent(" 10%"), Ok(10.0));
+        assert_eq!(memory_cap_mib(" 64"), Ok(64));
     }
 }
