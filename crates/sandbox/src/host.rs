@@ -44,7 +44,7 @@ pub fn check_capacity(env: &Env, runtime: &str, workers: usize) -> Result<()> {
     let Some(threads) = thread_runtime(runtime) else {
         return Ok(());
     };
-    check_mapping_limit(workers * threads.mappings_per_worker)
+    check_mapping_limit(workers * threads.mappings_per_worker())
         .and_then(|()| {
             // Making the engine reserves its whole pool of Faaslet slots,
             // which fails when the address space cannot hold them.

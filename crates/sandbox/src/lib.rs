@@ -149,11 +149,20 @@ type MakeThreadWorker = fn(&Guests, RuntimeConfig) -> Result<Arc<dyn ThreadWorke
 #[derive(Clone, Copy)]
 pub struct ThreadRuntime {
     make: MakeThreadWorker,
-    /// Memory mappings one held worker needs at most.
-    pub mappings_per_worker: usize,
     /// Whether each worker is a Faaslet, which takes a slot of the engine's
     /// pool (and each slot 4 GiB of address space).
     pub faaslets: bool,
+}
+
+impl ThreadRuntime {
+    /// Memory mappings one held worker needs at most.
+    pub fn mappings_per_worker(&self) -> usize {
+        if self.faaslets {
+            FAASLET_MAPPINGS
+        } else {
+            THREAD_MAPPINGS
+        }
+    }
 }
 
 /// A thread's stack and guard page, and the alternate signal stack Rust
@@ -170,13 +179,11 @@ const FAASLET_MAPPINGS: usize = THREAD_MAPPINGS + 5;
 pub fn thread_runtime(name: &str) -> Option<ThreadRuntime> {
     let faaslet = |make: MakeThreadWorker| ThreadRuntime {
         make,
-        mappings_per_worker: FAASLET_MAPPINGS,
         faaslets: true,
     };
     match name {
         "thread" => Some(ThreadRuntime {
             make: |_, _| Ok(Arc::new(thread::Thread)),
-            mappings_per_worker: THREAD_MAPPINGS,
             faaslets: false,
         }),
         "faaslet" => Some(faaslet(|guests, config| {
