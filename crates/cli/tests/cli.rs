@@ -470,12 +470,39 @@ fn mem_measures_the_host_process_and_leaves_nothing_behind() {
     // Processes: one accounted process per worker, none at zero.
     assert_eq!(value("process", "0", "processes"), 0.0);
     assert_eq!(value("process", "16", "processes"), 16.0);
-    assert!(value("process", "16", "pss_bytes") > value("process", "4", "pss_bytes"));
-    // Faaslets: always the one host process, never the harness.
+    // What one more held worker adds, from 4 to 16 workers: a held process
+    // (a small static binary) costs tens of KiB, a held Faaslet (its thread's
+    // stack, its instance, the pages of linear memory it touched) as much.
+    // Bounds that fail if the figures were KiB rather than bytes, or if they
+    // measured a process that does not hold the workers.
+    let per_worker = |runtime: &str| {
+        (value(runtime, "16", "pss_bytes") - value(runtime, "4", "pss_bytes")) / 12.0
+    };
+    const KIB: f64 = 1024.0;
+    for runtime in ["process", "faaslet"] {
+        let added = per_worker(runtime);
+        assert!(
+            (16.0 * KIB..4096.0 * KIB).contains(&added),
+            "{runtime}: {added} bytes of PSS per held worker"
+        );
+        for workers in ["0", "4", "16"] {
+            let (pss, rss, uss) = (
+                value(runtime, workers, "pss_bytes"),
+                value(runtime, workers, "rss_bytes"),
+                value(runtime, workers, "uss_bytes"),
+            );
+            assert!(
+                uss <= pss && pss <= rss,
+                "{runtime} × {workers}: USS {uss} ≤ PSS {pss} ≤ RSS {rss}"
+            );
+        }
+    }
+    // Faaslets: always the one host process, never the harness; with no
+    // Faaslet held it still has its engine and runtime: megabytes.
     for workers in ["0", "4", "16"] {
         assert_eq!(value("faaslet", workers, "processes"), 1.0);
     }
-    assert!(value("faaslet", "16", "pss_bytes") > value("faaslet", "0", "pss_bytes"));
+    assert!(value("faaslet", "0", "pss_bytes") > 1024.0 * KIB);
     let (faasm_header, faasm_rows) = read_csv(&out.join("runtime-bench-mem.csv"));
     assert_eq!(faasm_header, "Runtime,Measure,Value,Workers,ValuePerWorker");
     // One row per runtime, worker count and measure, with mem.csv's value,

@@ -80,8 +80,10 @@ fn two_processes_sharing_a_file_each_pay_half_in_pss() {
 
 #[test]
 fn descendants_finds_children_and_grandchildren() {
+    // The outer shell starts an inner one, which starts the sleep: a walk
+    // that stopped at direct children would miss the sleep.
     let mut shell = Command::new("sh")
-        .args(["-c", "sleep 30 & sleep 30 & wait"])
+        .args(["-c", "sh -c 'sleep 30 & wait' & wait"])
         .spawn()
         .unwrap();
     let root = shell.id() as i32;
@@ -93,12 +95,19 @@ fn descendants_finds_children_and_grandchildren() {
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     }
-    Command::new("pkill")
-        .args(["-P", &root.to_string()])
-        .status()
-        .ok();
-    shell.kill().ok();
+    for pid in &found {
+        Command::new("kill").arg(pid.to_string()).status().ok();
+    }
     shell.wait().ok();
-    assert_eq!(found.len(), 3, "the shell and its two sleeps: {found:?}");
-    assert_eq!(found[0], root);
+    assert_eq!(
+        found.len(),
+        3,
+        "the shell, the inner shell and its sleep: {found:?}"
+    );
+    assert!(found.contains(&root), "the root itself: {found:?}");
+    let sleeper = found.iter().find(|&&pid| {
+        std::fs::read_to_string(format!("/proc/{pid}/comm"))
+            .is_ok_and(|comm| comm.trim() == "sleep")
+    });
+    assert!(sleeper.is_some(), "the grandchild sleep: {found:?}");
 }

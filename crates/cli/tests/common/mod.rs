@@ -56,6 +56,13 @@ pub fn labelled_containers() -> usize {
         .args(["ps", "-aq", "--filter", "label=isobench"])
         .output()
         .unwrap();
+    // A daemon that does not answer lists nothing: that must not pass as
+    // "no containers left".
+    assert!(
+        output.status.success(),
+        "docker ps failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
     String::from_utf8_lossy(&output.stdout).lines().count()
 }
 
