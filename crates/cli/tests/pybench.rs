@@ -323,6 +323,14 @@ fn a_command_is_timed_whole_in_both_interpreters() {
         commands.contains("| 2to3 ") && commands.contains("| python_startup "),
         "{summary}"
     );
+    // The page plots them too, apart from the bodies: no geometric mean.
+    let page = std::fs::read_to_string(dir.path().join("report.html")).unwrap();
+    let plotted = page.split_once("Python commands, timed whole").unwrap().1;
+    for name in ["2to3", "python_startup"] {
+        let bar = format!("class=\"ratio\" data-benchmark=\"{name}\"");
+        assert!(plotted.contains(&bar), "{name} not plotted: {page}");
+    }
+    assert!(!page.contains("class=\"geomean\""), "{page}");
 }
 
 /// concurrent_imap starts threads, which the WASI build cannot.

@@ -3,7 +3,7 @@
 //! mark in a plot carries the value it stands for as a `data-` attribute.
 
 use crate::meta::command_line;
-use crate::record::{distinct, read_tidy_csv, workload_summary, Record};
+use crate::record::{commands_timed_whole, distinct, read_tidy_csv, workload_summary, Record};
 use crate::stats::{geometric_mean, least_squares, summarize, Ratio};
 use crate::svg::{escape, Scale, Svg, PALETTE};
 use crate::table::{count_of, format_bytes, format_ns};
@@ -71,6 +71,7 @@ pub fn render(results: &Results) -> String {
             "PolyBench/C: wasm / native",
             &results.polybench,
             "kernel_ns",
+            true,
         );
     }
     if !results.pybench.is_empty() {
@@ -78,6 +79,22 @@ pub fn render(results: &Results) -> String {
             "Python benchmarks: wasm / native",
             &results.pybench,
             "bench_ns",
+            true,
+        );
+        // Start-up and 2to3, timed whole: apart, and out of the geometric
+        // mean, as in the summary.
+        let commands = commands_timed_whole(&results.pybench);
+        let command_runs: Vec<Record> = results
+            .pybench
+            .iter()
+            .filter(|r| commands.contains(r.workload.as_str()))
+            .cloned()
+            .collect();
+        body += &ratio_section(
+            "Python commands, timed whole with start-up: wasm / native",
+            &command_runs,
+            "run_ns",
+            false,
         );
     }
     body += &failures_section(&results.meta);
@@ -262,7 +279,9 @@ fn memory_section(records: &[Record]) -> String {
 
 /// Per benchmark, the wasm / native ratio of medians with its interval,
 /// sorted, the geometric mean marked.
-pub fn ratio_section(title: &str, records: &[Record], metric: &str) -> String {
+/// One bar per workload, sorted; with `with_mean`, the geometric mean of the
+/// ratios as a dashed line.
+pub fn ratio_section(title: &str, records: &[Record], metric: &str, with_mean: bool) -> String {
     let benchmarks = distinct(records.iter().map(|r| r.workload.as_str()));
     let mut ratios: Vec<(&str, Ratio)> = benchmarks
         .iter()
@@ -276,7 +295,7 @@ pub fn ratio_section(title: &str, records: &[Record], metric: &str) -> String {
     }
     ratios.sort_by(|a, b| b.1.value.total_cmp(&a.1.value));
     let values: Vec<f64> = ratios.iter().map(|r| r.1.value).collect();
-    let mean = geometric_mean(&values);
+    let mean = geometric_mean(&values).filter(|_| with_mean);
     let high = ratios
         .iter()
         .map(|r| r.1.high.min(r.1.value * 3.0))

@@ -3,7 +3,7 @@
 use crate::stats::{summarize, Summary};
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 /// The exact header of every `<suite>.csv`.
@@ -83,6 +83,22 @@ pub fn workload_summary(
         .map(|r| r.value)
         .collect();
     summarize(&samples)
+}
+
+/// The Python benchmarks timed whole as commands (pyperf's `bench_command`:
+/// start-up, 2to3): unlike a script's runs, which the shim times, their runs
+/// record no `loops`.
+pub fn commands_timed_whole(records: &[Record]) -> BTreeSet<&str> {
+    let scripts: BTreeSet<&str> = records
+        .iter()
+        .filter(|r| r.metric == "loops")
+        .map(|r| r.workload.as_str())
+        .collect();
+    records
+        .iter()
+        .filter(|r| r.metric == "run_ns" && !scripts.contains(r.workload.as_str()))
+        .map(|r| r.workload.as_str())
+        .collect()
 }
 
 /// Distinct values in first-seen order (runtimes, worker counts, ...).

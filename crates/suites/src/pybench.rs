@@ -32,7 +32,7 @@ use anyhow::{bail, Context, Result};
 use isobench_faaslet::{Call, Runtime, RuntimeConfig};
 use isobench_guests::python::{modules_known_absent, Benchmark, Python};
 use isobench_report::faasm::ComputeRow;
-use isobench_report::record::{distinct, workload_summary};
+use isobench_report::record::{commands_timed_whole, distinct, workload_summary};
 use isobench_report::stats::{geometric_mean, Ratio};
 use isobench_report::table::{count_of, format_ns, format_ratio, Table};
 use isobench_report::Record;
@@ -624,25 +624,10 @@ fn ratio_table(compared: &[Compared], what: &str) -> String {
     table.to_markdown()
 }
 
-/// The commands timed whole (pyperf's `bench_command`): unlike a script's
-/// runs, which the shim times, their runs record no `loops`.
-fn commands(records: &[Record]) -> BTreeSet<&str> {
-    let scripts: BTreeSet<&str> = records
-        .iter()
-        .filter(|r| r.metric == "loops")
-        .map(|r| r.workload.as_str())
-        .collect();
-    records
-        .iter()
-        .filter(|r| r.metric == "run_ns" && !scripts.contains(r.workload.as_str()))
-        .map(|r| r.workload.as_str())
-        .collect()
-}
-
 /// The summary of pybench records, from a run or a results directory.
 pub fn summary_of_records(records: &[Record]) -> String {
     let bodies = compare(records, "bench_ns");
-    let command_names = commands(records);
+    let command_names = commands_timed_whole(records);
     let commands: Vec<Compared> = compare(records, "run_ns")
         .into_iter()
         .filter(|c| command_names.contains(c.name.as_str()))
@@ -687,7 +672,7 @@ pub fn summary_of_records(records: &[Record]) -> String {
 /// Rows of Faasm's `benchmark,type,microseconds` format: one loop of each
 /// body, and the runs of commands timed whole.
 pub fn faasm_rows(records: &[Record]) -> Vec<ComputeRow> {
-    let commands = commands(records);
+    let commands = commands_timed_whole(records);
     records
         .iter()
         .filter(|r| {
@@ -782,7 +767,7 @@ mod tests {
             let command = series(side, "2to3");
             records.push(command.record(Some(0), "run_ns", 2.5e8 * scale, "ns"));
         }
-        assert_eq!(commands(&records), BTreeSet::from(["2to3"]));
+        assert_eq!(commands_timed_whole(&records), BTreeSet::from(["2to3"]));
         let summary = summary_of_records(&records);
         let (bodies, commands) = summary.split_once("Commands, timed whole").unwrap();
         assert!(
