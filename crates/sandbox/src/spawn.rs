@@ -97,6 +97,11 @@ struct ChildPlan {
 
 const CHILD_STACK: usize = 64 << 10;
 
+/// Output kept of each of a child's streams, as much as a Faaslet keeps of
+/// its own. The rest is read and dropped: a child that never stops printing
+/// must neither block on a full pipe nor fill the harness's memory.
+const OUTPUT_KEPT_BYTES: usize = 1 << 20;
+
 /// Starts `launch`; the child gets `SIGKILL` when the calling thread ends.
 pub fn spawn(launch: &Launch) -> io::Result<Spawned> {
     let program = resolve(&launch.program)?;
@@ -290,7 +295,7 @@ extern "C" fn exec_child(plan: *mut libc::c_void) -> libc::c_int {
 impl Spawned {
     /// Waits up to `limit` for the child to exit, collecting its output
     /// meanwhile (a child must never block on a full pipe); true once it has
-    /// exited.
+    /// exited. A child printing without pause returns at `limit` all the same.
     pub fn wait_for_exit(&mut self, limit: Duration) -> io::Result<bool> {
         let deadline = std::time::Instant::now() + limit;
         loop {
@@ -308,13 +313,14 @@ impl Spawned {
             if fds[0].revents != 0 {
                 return Ok(true);
             }
-            if ready == 0 {
+            if ready == 0 || std::time::Instant::now() >= deadline {
                 return Ok(false);
             }
         }
     }
 
-    /// Reads what the pipes hold; with `to_end`, until every writer is gone.
+    /// Reads what the pipes hold, one buffer each; with `to_end`, until every
+    /// writer is gone. Keeps the first [`OUTPUT_KEPT_BYTES`] of each.
     fn collect(&mut self, to_end: bool) -> io::Result<()> {
         for (output, collected) in self.outputs.iter_mut().zip(&mut self.collected) {
             let Some(file) = output else { continue };
@@ -332,7 +338,14 @@ impl Spawned {
                         *output = None;
                         break;
                     }
-                    n => collected.extend_from_slice(&buffer[..n]),
+                    n => {
+                        let room = OUTPUT_KEPT_BYTES.saturating_sub(collected.len());
+                        collected.extend_from_slice(&buffer[..n.min(room)]);
+                    }
+                }
+                // One buffer at a time: the caller's loop watches the clock.
+                if !to_end {
+                    break;
                 }
             }
         }
@@ -415,6 +428,21 @@ mod tests {
         let output = run(Launch::new("head").args(["-c", "1048576", "/dev/zero"]));
         assert!(output.status.success());
         assert_eq!(output.stdout.len(), 1 << 20);
+    }
+
+    #[test]
+    fn a_child_that_never_stops_printing_is_waited_for_no_longer_than_the_limit() {
+        let mut child = spawn(&Launch::new("yes")).unwrap();
+        let started = std::time::Instant::now();
+        assert!(!child.wait_for_exit(Duration::from_millis(300)).unwrap());
+        let waited = started.elapsed();
+        assert!(waited < Duration::from_secs(3), "waited {waited:?}");
+        child.kill().unwrap();
+        assert!(child.wait_for_exit(Duration::from_secs(5)).unwrap());
+        let output = child.wait_with_output().unwrap();
+        // It printed more than is kept; the first part is kept.
+        assert_eq!(output.stdout.len(), OUTPUT_KEPT_BYTES);
+        assert!(output.stdout.starts_with(b"y\ny\n"));
     }
 
     #[test]
