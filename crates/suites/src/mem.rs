@@ -47,7 +47,7 @@ pub fn run(env: &Env, options: &MemOptions) -> SuiteResult {
         let sandbox = match create(runtime, env, 1) {
             Ok(sandbox) => sandbox,
             Err(e) => {
-                result.failures.push(format!("{runtime}: {e:#}"));
+                push_failure(&mut result, runtime, &e);
                 bar.inc(options.workers.len() as u64);
                 continue;
             }

@@ -19,7 +19,7 @@
 //! machine's background work, the Faaslet engine's epoch ticker, the
 //! daemons' timers).
 
-use crate::{note_if_stopped, progress, Series, SuiteResult};
+use crate::{note_if_stopped, progress, push_failure, Series, SuiteResult};
 use isobench_measure::{
     block_devices, process_io, process_tree_cpu, CpuTime, HardwareCounters, HardwareCounts,
     IoBytes, MachineCpu, ProcessIo,
@@ -70,11 +70,15 @@ pub fn run(
         progress((options.runtimes.len() * options.workers.len() * options.iterations) as u64);
     let mut sandboxes = Vec::new();
     for &runtime in &options.runtimes {
+        if stop::requested() {
+            break;
+        }
         bar.set_message(format!("preparing {runtime}"));
         match create(runtime, env, max_workers) {
             Ok(sandbox) => sandboxes.push(sandbox),
             Err(e) => {
-                result.failures.push(format!("{runtime}: {e:#}"));
+                // A probe that Ctrl-C cut short is not the runtime's failure.
+                push_failure(&mut result, runtime, &e);
                 bar.inc((options.workers.len() * options.iterations) as u64);
             }
         }
