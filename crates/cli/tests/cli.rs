@@ -213,6 +213,24 @@ fn a_missing_toolchain_names_the_debian_packages() {
 }
 
 #[test]
+fn a_guests_directory_that_cannot_be_made_is_named_with_the_variable_that_moves_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a-file");
+    std::fs::write(&file, "").unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_isobench"))
+        .arg("guests")
+        .env("ISOBENCH_GUESTS_OUT", file.join("guests"))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let text = stderr(&output);
+    assert!(
+        text.contains(&file.display().to_string()) && text.contains("ISOBENCH_GUESTS_OUT"),
+        "{text}"
+    );
+}
+
+#[test]
 fn clean_removes_compiled_modules_unused_for_the_days_given() {
     let cache = tempfile::tempdir().unwrap();
     let codegen = cache.path().join("codegen");

@@ -228,7 +228,8 @@ impl Builder {
             self.toolchain_checked = true;
         }
         compile(sources, flags, post_link, output)?;
-        std::fs::write(&stamp_path, &stamp)?;
+        std::fs::write(&stamp_path, &stamp)
+            .with_context(|| format!("writing {}", stamp_path.display()))?;
         Ok(true)
     }
 }
@@ -278,10 +279,34 @@ fn compile(
     post_link: PostLink,
     output: &Path,
 ) -> Result<()> {
-    std::fs::create_dir_all(output.parent().expect("outputs live in a directory"))?;
+    let dir = output.parent().expect("outputs live in a directory");
+    std::fs::create_dir_all(dir).with_context(|| {
+        format!(
+            "creating {} for the built guests (ISOBENCH_GUESTS_OUT chooses another place)",
+            dir.display()
+        )
+    })?;
     // Built beside the output and renamed into place, so that two isobench
     // processes building the same guest never see a half-written file.
     let partial = output.with_extension(format!("partial-{}", std::process::id()));
+    let built = build_to(sources, flags, post_link, &partial, output).and_then(|()| {
+        std::fs::rename(&partial, output)
+            .with_context(|| format!("moving {} into place", output.display()))
+    });
+    if built.is_err() {
+        let _ = std::fs::remove_file(&partial);
+    }
+    built
+}
+
+/// [`compile`]'s build, into `partial`; errors name the `output`.
+fn build_to(
+    sources: &[PathBuf],
+    flags: &[String],
+    post_link: PostLink,
+    partial: &Path,
+    output: &Path,
+) -> Result<()> {
     if flags.iter().any(|f| f.starts_with("--target=wasm32")) {
         // Given an -O level when it links for wasm, clang 14 runs binaryen's
         // `wasm-opt` on the result if one is on PATH (newer clangs have
@@ -290,38 +315,43 @@ fn compile(
         // is compiled to an object with every flag, and the objects are
         // linked without the -O level.
         let compile_flags = [flags, &["-c".to_string()]].concat();
-        let mut objects = Vec::new();
-        for (i, source) in sources.iter().enumerate() {
-            let object = partial.with_extension(format!("partial-{}.{i}.o", std::process::id()));
-            clang(
-                std::slice::from_ref(source),
-                &compile_flags,
-                &object,
-                output,
-            )?;
-            objects.push(object);
-        }
         let link_flags: Vec<String> = flags
             .iter()
             .filter(|f| !f.starts_with("-O"))
             .cloned()
             .collect();
-        let linked = clang(&objects, &link_flags, &partial, output);
+        let mut objects = Vec::new();
+        let linked = sources
+            .iter()
+            .enumerate()
+            .try_for_each(|(i, source)| {
+                let object =
+                    partial.with_extension(format!("partial-{}.{i}.o", std::process::id()));
+                objects.push(object.clone());
+                clang(
+                    std::slice::from_ref(source),
+                    &compile_flags,
+                    &object,
+                    output,
+                )
+            })
+            .and_then(|()| clang(&objects, &link_flags, partial, output));
+        // Removed whether or not the build got this far.
         for object in &objects {
             let _ = std::fs::remove_file(object);
         }
         linked?;
         if let PostLink::FoldConstantOffsets { bound } = post_link {
-            let linked = std::fs::read(&partial)?;
-            let (folded, _) = fold_offsets::fold_constant_offsets(&linked, bound)
-                .with_context(|| format!("folding constant offsets in {}", output.display()))?;
-            std::fs::write(&partial, folded)?;
+            let context = || format!("folding constant offsets in {}", output.display());
+            let linked = std::fs::read(partial).with_context(context)?;
+            let (folded, _) =
+                fold_offsets::fold_constant_offsets(&linked, bound).with_context(context)?;
+            std::fs::write(partial, folded).with_context(context)?;
         }
+        Ok(())
     } else {
-        clang(sources, flags, &partial, output)?;
+        clang(sources, flags, partial, output)
     }
-    std::fs::rename(&partial, output)?;
-    Ok(())
 }
 
 /// One clang run: `inputs`, then `flags` (so that libraries such as `-lm`
