@@ -637,7 +637,13 @@ fn classify(
     if let (Some(Trap::Interrupt), Some(limit)) = (error.downcast_ref::<Trap>(), time_limit) {
         return Err(FaasletError::TimeLimit { limit });
     }
-    Err(FaasletError::Trap(format!("{error:?}")))
+    // The cause first (`wasm trap: integer divide by zero`), then where: the
+    // error itself reads "error while executing at wasm backtrace:" and the
+    // guest's frames, and leaves the cause for last.
+    Err(FaasletError::Trap(format!(
+        "{}\n{error}",
+        error.root_cause()
+    )))
 }
 
 /// The error a guest is stopped with when its call's `stop_when` says so.

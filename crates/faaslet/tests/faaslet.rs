@@ -152,6 +152,28 @@ fn limits_stop_bad_guests_and_the_next_faaslet_runs_fine() {
 }
 
 #[test]
+fn a_guest_that_traps_is_reported_with_the_cause_and_where() {
+    let cache = tempfile::tempdir().unwrap();
+    let rt = runtime(&cache, 64 << 20, Duration::from_secs(10));
+    let (trap, _) = rt.load_command(&wasm("test/trap")).unwrap();
+    let error = trap.run(&Call::default()).unwrap_err();
+    assert!(matches!(error, FaasletError::Trap(_)), "{error:?}");
+    let said = error.to_string();
+    // The first line alone says what happened (a held worker's failure is
+    // passed on as one line).
+    let first = said.lines().next().unwrap();
+    assert!(
+        first.starts_with("the guest trapped: wasm trap:") && first.contains("unreachable"),
+        "{said}"
+    );
+    // Then the guest's frames, under their names.
+    assert!(said.contains("!fail_here"), "{said}");
+    // The same runtime goes on.
+    let (noop, _) = rt.load_command(&wasm("noop")).unwrap();
+    assert_eq!(noop.run(&Call::default()).unwrap().exit_code, 0);
+}
+
+#[test]
 fn a_faaslet_is_instantiated_where_it_is_prepared_and_released_when_its_run_ends() {
     let cache = tempfile::tempdir().unwrap();
     let rt = runtime(&cache, 64 << 20, Duration::from_secs(10));

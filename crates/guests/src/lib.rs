@@ -29,6 +29,7 @@ pub const GUESTS: &[&str] = &[
     "test/escape",
     "test/listdir",
     "test/initonce",
+    "test/trap",
 ];
 
 /// The Debian packages that make up the wasm32-wasi C toolchain.
