@@ -6,6 +6,7 @@
 //! (private clean + private dirty), what would be freed if it exited.
 
 use procfs::process::{MemoryMaps, Process};
+use procfs::ProcError;
 use serde::Serialize;
 
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -13,8 +14,12 @@ pub struct Memory {
     pub pss: u64,
     pub rss: u64,
     pub uss: u64,
-    /// How many of the requested processes could be read (the others exited).
+    /// How many of the requested processes could be read.
     pub processes: usize,
+    /// How many are running but may not be read by this user (another
+    /// user's, such as a root daemon's): left out of the sums, which then
+    /// read low.
+    pub unreadable: usize,
 }
 
 impl std::ops::AddAssign for Memory {
@@ -23,29 +28,34 @@ impl std::ops::AddAssign for Memory {
         self.rss += other.rss;
         self.uss += other.uss;
         self.processes += other.processes;
+        self.unreadable += other.unreadable;
     }
 }
 
-/// Sums the memory of `pids`; a process that has exited is skipped and not counted.
+/// Sums the memory of `pids`; a process that has exited is skipped and not
+/// counted, one this user may not read is counted as `unreadable`.
 pub fn memory_of(pids: &[i32]) -> Memory {
     let mut total = Memory::default();
     for &pid in pids {
-        if let Some(memory) = process_memory(pid) {
-            total += memory;
+        match process_memory(pid) {
+            Ok(memory) => total += memory,
+            Err(ProcError::PermissionDenied(_)) => total.unreadable += 1,
+            Err(_) => {}
         }
     }
     total
 }
 
-fn process_memory(pid: i32) -> Option<Memory> {
-    let process = Process::new(pid).ok()?;
+fn process_memory(pid: i32) -> Result<Memory, ProcError> {
+    let process = Process::new(pid)?;
     // smaps_rollup is one pre-summed entry; smaps (older kernels) lists every
     // mapping, and the same field sums work over either.
     let maps = match process.smaps_rollup() {
         Ok(rollup) => rollup.memory_map_rollup,
-        Err(_) => process.smaps().ok()?,
+        Err(ProcError::PermissionDenied(path)) => return Err(ProcError::PermissionDenied(path)),
+        Err(_) => process.smaps()?,
     };
-    Some(sum_fields(&maps))
+    Ok(sum_fields(&maps))
 }
 
 fn sum_fields(maps: &MemoryMaps) -> Memory {
@@ -55,5 +65,6 @@ fn sum_fields(maps: &MemoryMaps) -> Memory {
         rss: field("Rss"),
         uss: field("Private_Clean") + field("Private_Dirty"),
         processes: 1,
+        unreadable: 0,
     }
 }

@@ -111,3 +111,41 @@ fn descendants_finds_children_and_grandchildren() {
     });
     assert!(sleeper.is_some(), "the grandchild sleep: {found:?}");
 }
+
+/// Run as another user by the test below: what `memory_of` makes of PID 1.
+#[test]
+#[ignore = "run as user nobody by another_users_process_is_counted_as_unreadable"]
+fn print_the_memory_of_init() {
+    let memory = memory_of(&[1]);
+    println!(
+        "unreadable={} processes={} pss={}",
+        memory.unreadable, memory.processes, memory.pss
+    );
+}
+
+#[test]
+fn another_users_process_is_counted_as_unreadable() {
+    // As root every process can be read: the test above runs as `nobody`,
+    // for whom init's smaps are off limits.
+    let output = Command::new("setpriv")
+        .args(["--reuid=65534", "--regid=65534", "--clear-groups"])
+        .arg(std::env::current_exe().unwrap())
+        .args([
+            "--exact",
+            "print_the_memory_of_init",
+            "--ignored",
+            "--nocapture",
+        ])
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{printed}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        printed.contains("unreadable=1 processes=0 pss=0"),
+        "{printed}"
+    );
+}

@@ -124,6 +124,14 @@ fn measure(
     let ready = started.elapsed();
     let pids = held.accounted_pids();
     let steady = memory_of(&pids);
+    if steady.unreadable > 0 {
+        bail!(
+            "{} of the {} processes to account belong to another user and could not be read \
+             (their memory would be left out): run isobench as root",
+            steady.unreadable,
+            pids.len()
+        );
+    }
     let Usage { cpu, io } = before.used_since_by(&pids);
     let sample = |metric: &str, value: f64, unit: &str| series.record(Some(0), metric, value, unit);
     records.extend([
