@@ -148,7 +148,7 @@ impl Runtime {
                 )
             })?;
         if config.interruptible {
-            start_epoch_ticker(&engine);
+            start_epoch_ticker(&engine).context("starting the epoch ticker thread")?;
         }
         let mut linker = Linker::new(&engine);
         readdir::link_wasi(&mut linker)?;
@@ -329,7 +329,7 @@ fn engine_config(config: &RuntimeConfig) -> Config {
 }
 
 /// Advances the engine's epoch every [`EPOCH_TICK`] until the engine is gone.
-fn start_epoch_ticker(engine: &Engine) {
+fn start_epoch_ticker(engine: &Engine) -> std::io::Result<()> {
     let weak = engine.weak();
     std::thread::Builder::new()
         .name("faaslet-epoch".into())
@@ -340,7 +340,7 @@ fn start_epoch_ticker(engine: &Engine) {
                 std::thread::sleep(EPOCH_TICK);
             }
         })
-        .expect("spawning the epoch ticker thread");
+        .map(drop)
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -514,16 +514,23 @@ impl Function {
 
     /// One Faaslet on a fresh thread, as a platform runs it; also returns the
     /// time from instantiation to exit, taken on that thread.
+    /// A thread the system will not make, or one that panicked, is a set-up
+    /// failure of this run: the caller goes on with the next.
     pub fn run_on_new_thread(&self, call: &Call) -> (Result<Outcome, FaasletError>, Duration) {
         std::thread::scope(|scope| {
-            scope
-                .spawn(|| {
-                    let started = std::time::Instant::now();
-                    let outcome = self.run(call);
-                    (outcome, started.elapsed())
-                })
-                .join()
-                .expect("a Faaslet thread does not panic")
+            let thread = std::thread::Builder::new().spawn_scoped(scope, || {
+                let started = std::time::Instant::now();
+                let outcome = self.run(call);
+                (outcome, started.elapsed())
+            });
+            let failed = |why: String| (Err(FaasletError::Setup(why)), Duration::ZERO);
+            match thread {
+                // The panic's message went to standard error as it happened.
+                Ok(thread) => thread
+                    .join()
+                    .unwrap_or_else(|_| failed("the Faaslet's thread panicked".to_string())),
+                Err(e) => failed(format!("starting the Faaslet's thread: {e}")),
+            }
         })
     }
 }
