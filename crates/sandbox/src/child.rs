@@ -62,14 +62,14 @@ pub(crate) fn pidfd_open(pid: libc::pid_t) -> std::io::Result<OwnedFd> {
     Ok(unsafe { OwnedFd::from_raw_fd(fd as i32) })
 }
 
-/// Waits until at least one watched child has exited; returns the indices
-/// of those that exited.
-pub fn wait_for_exits(watched: &[Watched]) -> std::io::Result<Vec<usize>> {
+/// Waits until at least one watched child has exited or `deadline` has
+/// passed; returns the indices of those that exited (none at the deadline).
+pub fn wait_for_exits(watched: &[Watched], deadline: Instant) -> std::io::Result<Vec<usize>> {
     let mut fds: Vec<libc::pollfd> = watched
         .iter()
         .map(|w| watch_input(w.pidfd.as_raw_fd()))
         .collect();
-    poll_until(&mut fds, None)?;
+    poll_until(&mut fds, Some(deadline))?;
     Ok((0..fds.len()).filter(|&i| fds[i].revents != 0).collect())
 }
 

@@ -167,7 +167,7 @@ pub fn new(env: &Env, runtime: &'static str) -> Result<Process> {
             said.trim()
         );
     }
-    Ok(Process::with_launcher(runtime, Box::new(launch)))
+    Ok(Process::with_launcher(runtime, env, Box::new(launch)))
 }
 
 /// Removes what runs of the tool that have ended left behind with `runtime`:

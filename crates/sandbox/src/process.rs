@@ -2,14 +2,14 @@
 //! (`posix_spawn`), waited for. The floor for process isolation.
 
 use crate::child::{wait_for_exits, Watched};
-use crate::{Batch, Env, Held, Sandbox};
+use crate::{stop, Batch, Env, Held, Sandbox};
 use anyhow::{bail, Context, Result};
 use isobench_guests::Flavour;
 use isobench_measure::descendants;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::PathBuf;
-use std::process::{Child, ChildStdin, Command, Stdio};
+use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -37,6 +37,9 @@ impl Guest {
 pub struct Process {
     name: &'static str,
     launch: Launcher,
+    /// How long a batch of starts may take (`--time-limit`): a runtime that
+    /// hangs (`runc run` stuck on a cgroup) must not hang the run.
+    time_limit: Duration,
 }
 
 impl Process {
@@ -45,6 +48,7 @@ impl Process {
         let hold = native_guest(env, Guest::Hold)?;
         Ok(Process::with_launcher(
             "process",
+            env,
             Box::new(move |guest| {
                 Command::new(match guest {
                     Guest::Noop => &noop,
@@ -54,8 +58,12 @@ impl Process {
         ))
     }
 
-    pub(crate) fn with_launcher(name: &'static str, launch: Launcher) -> Self {
-        Process { name, launch }
+    pub(crate) fn with_launcher(name: &'static str, env: &Env, launch: Launcher) -> Self {
+        Process {
+            name,
+            launch,
+            time_limit: env.faaslet.time_limit,
+        }
     }
 }
 
@@ -93,8 +101,23 @@ impl Sandbox for Process {
             watched.push(started?);
         }
         let mut starts = Vec::with_capacity(workers);
+        let deadline = begin + self.time_limit;
         while !watched.is_empty() {
-            let exited = wait_for_exits(&watched).context("waiting for guest processes")?;
+            // In slices, so that a stop request is seen within one; what has
+            // not exited is killed and reaped as `watched` is dropped.
+            stop::check()?;
+            if Instant::now() >= deadline {
+                bail!(
+                    "{} of {workers} {} workers had not exited after {:.0} s, the time limit \
+                     (--time-limit); they were killed",
+                    watched.len(),
+                    self.name,
+                    self.time_limit.as_secs_f64()
+                );
+            }
+            let slice_end = deadline.min(Instant::now() + STOP_CHECK_EVERY);
+            let exited =
+                wait_for_exits(&watched, slice_end).context("waiting for guest processes")?;
             let seen = Instant::now();
             for i in exited.into_iter().rev() {
                 let done = watched.swap_remove(i);
@@ -127,6 +150,7 @@ impl Sandbox for Process {
             ready: Arc::new(AtomicUsize::new(0)),
             reader: None,
             stderr: tempfile::tempfile().context("creating a file for the workers' errors")?,
+            release_limit: self.time_limit,
         };
         let mut stdouts = Vec::with_capacity(workers);
         for _ in 0..workers {
@@ -163,6 +187,9 @@ struct HeldProcesses {
     /// would have to be read while they run, and a container runtime's
     /// container may keep it open after the runtime has exited.
     stderr: File,
+    /// How long released workers get to exit (`--time-limit`): hundreds of
+    /// containers take seconds to end.
+    release_limit: Duration,
 }
 
 impl HeldProcesses {
@@ -202,13 +229,28 @@ impl Held for HeldProcesses {
     fn release(mut self: Box<Self>) -> Result<()> {
         // End of file on standard input is the release signal.
         self.stdins.clear();
-        let mut failures = 0;
+        let deadline = Instant::now() + self.release_limit;
+        let (mut failures, mut overdue) = (0, 0);
         for child in &mut self.children {
-            if !child.wait()?.success() {
-                failures += 1;
+            match exit_by(child, deadline)? {
+                Some(status) if status.success() => {}
+                Some(_) => failures += 1,
+                None => {
+                    child.kill().ok();
+                    child.wait().ok();
+                    overdue += 1;
+                }
             }
         }
         self.children.clear();
+        if overdue > 0 {
+            bail!(
+                "{overdue} held guest processes had not exited {:.0} s after their release, the \
+                 time limit (--time-limit), and were killed{}",
+                self.release_limit.as_secs_f64(),
+                self.last_error()
+            );
+        }
         if let Some(reader) = self.reader.take() {
             reader.join().ok();
         }
@@ -222,6 +264,9 @@ impl Held for HeldProcesses {
     }
 }
 
+/// How often a wait for workers looks for a stop request.
+const STOP_CHECK_EVERY: Duration = Duration::from_millis(100);
+
 /// How long held workers dropped without release get to exit on their own.
 const GRACE: Duration = Duration::from_secs(5);
 
@@ -233,11 +278,77 @@ impl Drop for HeldProcesses {
         self.stdins.clear();
         let deadline = Instant::now() + GRACE;
         for child in &mut self.children {
-            while matches!(child.try_wait(), Ok(None)) && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(5));
-            }
+            exit_by(child, deadline).ok();
             child.kill().ok();
             child.wait().ok();
         }
+    }
+}
+
+/// The child's exit status once it has exited, or `None` if it is still
+/// running at `deadline`.
+fn exit_by(child: &mut Child, deadline: Instant) -> std::io::Result<Option<ExitStatus>> {
+    loop {
+        if let Some(status) = child.try_wait()? {
+            return Ok(Some(status));
+        }
+        if Instant::now() >= deadline {
+            return Ok(None);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use isobench_faaslet::RuntimeConfig;
+    use isobench_guests::Guests;
+
+    /// Workers that are `sleep 30`, within a time limit of `limit`.
+    fn sleepers(limit: Duration) -> Process {
+        let env = Env {
+            guests: Arc::new(Guests::locate()),
+            host_exe: "/nonexistent/isobench".into(),
+            faaslet: RuntimeConfig {
+                time_limit: limit,
+                ..RuntimeConfig::default()
+            },
+        };
+        Process::with_launcher(
+            "process",
+            &env,
+            Box::new(|_| {
+                let mut command = Command::new("sleep");
+                command.arg("30");
+                command
+            }),
+        )
+    }
+
+    #[test]
+    fn workers_that_never_exit_fail_the_batch_at_the_time_limit_and_are_killed() {
+        let started = Instant::now();
+        let Err(error) = sleepers(Duration::from_millis(300)).cold_starts(2) else {
+            panic!("the batch should fail");
+        };
+        assert!(started.elapsed() < Duration::from_secs(5));
+        let said = format!("{error:#}");
+        assert!(
+            said.contains("2 of 2 process workers had not exited") && said.contains("--time-limit"),
+            "{said}"
+        );
+    }
+
+    #[test]
+    fn held_workers_that_ignore_their_release_are_killed_at_the_time_limit() {
+        let held = sleepers(Duration::from_millis(300)).hold(2).unwrap();
+        let started = Instant::now();
+        let error = held.release().expect_err("the release fails");
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(
+            format!("{error:#}").contains("2 held guest processes had not exited"),
+            "{error:#}"
+        );
     }
 }
