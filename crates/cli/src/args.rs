@@ -73,7 +73,7 @@ pub struct FaasletArgs {
     /// Most linear memory one Faaslet may have, in MiB
     #[arg(long = "memory-cap-mib", allow_hyphen_values = true, default_value_t = 1024, value_parser = memory_cap_mib)]
     pub memory_cap_mib: u64,
-    /// Longest one Faaslet may run, in seconds (PolyBench and Python runs, native ones too)
+    /// Longest one Faaslet may run, in seconds (PolyBench and Python runs, native ones too), and longest a batch of process, runc or crun starts may take
     #[arg(long = "time-limit", allow_hyphen_values = true, default_value_t = 60.0, value_parser = positive_seconds)]
     pub time_limit: f64,
 }
