@@ -343,7 +343,7 @@ fn clean(args: &CleanArgs) -> Result<()> {
         all.add(oci::clean(runtime));
     }
     all.add(oci::clean_cgroups());
-    all.add(clean_pybench_scratch());
+    all.add(clean_scratch());
     let cache_kept = prune_code_cache(args.cache_unused_days, &mut all);
     for item in &all.removed {
         println!("removed {item}");
@@ -410,27 +410,43 @@ fn prune_code_cache(unused_days: usize, cleaned: &mut isobench_sandbox::Cleaned)
     }
 }
 
-/// The temporary directories of pybench runs a second Ctrl-C or `kill -9`
-/// cut short, natively and in the wasm interpreter's tree.
-fn clean_pybench_scratch() -> isobench_sandbox::Cleaned {
-    use isobench_suites::pybench::SCRATCH_PREFIX;
+/// The temporary directories of runs a second Ctrl-C or `kill -9` cut
+/// short: pybench's, natively and in the wasm interpreter's tree, and
+/// polybench's dumps.
+fn clean_scratch() -> isobench_sandbox::Cleaned {
+    use isobench_suites::{polybench, pybench};
     let mut cleaned = isobench_sandbox::Cleaned::default();
     let tree_tmp = isobench_guests::python::Python::locate().tree().join("tmp");
-    for parent in [std::env::temp_dir(), tree_tmp] {
+    let places = [
+        (
+            std::env::temp_dir(),
+            pybench::SCRATCH_PREFIX,
+            "pybench temporary directory",
+        ),
+        (
+            tree_tmp,
+            pybench::SCRATCH_PREFIX,
+            "pybench temporary directory",
+        ),
+        (
+            std::env::temp_dir(),
+            polybench::SCRATCH_PREFIX,
+            "polybench dump directory",
+        ),
+    ];
+    for (parent, prefix, kind) in places {
         for entry in std::fs::read_dir(&parent).into_iter().flatten().flatten() {
             let name = entry.file_name().to_string_lossy().into_owned();
-            let Some(owner) = isobench_sandbox::owner_pid(&name, SCRATCH_PREFIX) else {
+            let Some(owner) = isobench_sandbox::owner_pid(&name, prefix) else {
                 continue;
             };
             let path = entry.path();
             if isobench_sandbox::is_running_isobench(owner) {
-                cleaned.in_use_by(owner, "pybench temporary directory");
+                cleaned.in_use_by(owner, kind);
             } else if let Err(e) = std::fs::remove_dir_all(&path) {
                 cleaned.failed.push(format!("{}: {e}", path.display()));
             } else {
-                cleaned
-                    .removed
-                    .push(format!("pybench temporary directory {}", path.display()));
+                cleaned.removed.push(format!("{kind} {}", path.display()));
             }
         }
     }

@@ -1,7 +1,7 @@
 //! The `isobench` binary as a user runs it: outputs, formats and refusals.
 
 use isobench_report::record::read_tidy_csv;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::{Duration, SystemTime};
 
@@ -227,6 +227,41 @@ fn a_guests_directory_that_cannot_be_made_is_named_with_the_variable_that_moves_
     assert!(
         text.contains(&file.display().to_string()) && text.contains("ISOBENCH_GUESTS_OUT"),
         "{text}"
+    );
+}
+
+#[test]
+fn clean_removes_the_temporary_directories_of_runs_that_ended() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cache = tempfile::tempdir().unwrap();
+    // The PID of a process that has ended: no isobench runs under it.
+    let mut ended = Command::new("true").spawn().unwrap();
+    ended.wait().unwrap();
+    let dead = ended.id();
+    let left: Vec<PathBuf> = ["isobench-polybench", "isobench-pybench"]
+        .iter()
+        .map(|prefix| tmp.path().join(format!("{prefix}-{dead}-a1b2c3")))
+        .collect();
+    let unrelated = tmp.path().join("someone-elses");
+    for dir in left.iter().chain([&unrelated]) {
+        std::fs::create_dir(dir).unwrap();
+        std::fs::write(dir.join("2mm.native.txt"), "0.0").unwrap();
+    }
+    let output = Command::new(env!("CARGO_BIN_EXE_isobench"))
+        .arg("clean")
+        .env("TMPDIR", tmp.path())
+        .env("ISOBENCH_CACHE_DIR", cache.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    for dir in &left {
+        assert!(!dir.exists(), "{} is still there:\n{stdout}", dir.display());
+    }
+    assert!(unrelated.exists(), "clean removed a directory not its own");
+    assert!(
+        stdout.contains("polybench dump directory")
+            && stdout.contains("pybench temporary directory"),
+        "{stdout}"
     );
 }
 

@@ -42,6 +42,11 @@ use std::path::{Path, PathBuf};
 
 pub const SUITE: &str = "polybench";
 
+/// The directories of the dumps being compared are named this, then the
+/// PID of the isobench that made them, so that `isobench clean` can tell
+/// those of a run that was killed from those of one still going.
+pub const SCRATCH_PREFIX: &str = "isobench-polybench-";
+
 pub struct PolybenchOptions {
     pub kernels: Vec<&'static Kernel>,
     pub dataset: Dataset,
@@ -244,7 +249,10 @@ impl<'a> Runner<'a> {
 
     /// Runs once more on each side, writing the arrays, and compares the dumps.
     fn verify(&self, keep_dir: &Path) -> Result<()> {
-        let scratch = tempfile::tempdir().context("creating a directory for the dumps")?;
+        let scratch = tempfile::Builder::new()
+            .prefix(&format!("{SCRATCH_PREFIX}{}-", std::process::id()))
+            .tempdir()
+            .context("creating a directory for the dumps")?;
         let dump = |side: Side| -> Result<(String, PathBuf)> {
             self.run(side, Some(scratch.path()))?;
             let path = scratch
@@ -261,9 +269,12 @@ impl<'a> Runner<'a> {
                 continue;
             }
             let (line, native_line, wasm_line) = first_difference(&native, &wasm);
-            std::fs::create_dir_all(keep_dir)?;
+            std::fs::create_dir_all(keep_dir)
+                .with_context(|| format!("creating {}", keep_dir.display()))?;
             for path in [&native_path, &wasm_path] {
-                std::fs::copy(path, keep_dir.join(path.file_name().expect("a dump file")))?;
+                let kept = keep_dir.join(path.file_name().expect("a dump file"));
+                std::fs::copy(path, &kept)
+                    .with_context(|| format!("keeping the dump {}", kept.display()))?;
             }
             bail!(
                 "native and {} outputs differ at line {line}: `{native_line}` vs `{wasm_line}` \
