@@ -10,6 +10,13 @@ use std::time::{Duration, Instant};
 
 const MIB: u64 = 1 << 20;
 
+/// The tests of this file run one at a time: each checks CPU or disk totals
+/// that the others' spinning and writing would add to.
+fn one_at_a_time() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// This thread's CPU time so far.
 fn thread_cpu() -> Duration {
     // SAFETY: clock_gettime only writes into the zeroed struct we pass.
@@ -30,6 +37,7 @@ fn spin_for(cpu: Duration) {
 
 #[test]
 fn half_a_second_of_cpu_is_counted_for_the_harness_and_the_machine_and_steal_apart() {
+    let _alone = one_at_a_time();
     let cpu_before = CpuTime::harness_and_reaped_children();
     let machine_before = MachineCpu::now();
     let started = Instant::now();
@@ -39,7 +47,12 @@ fn half_a_second_of_cpu_is_counted_for_the_harness_and_the_machine_and_steal_apa
         .total();
     let machine = MachineCpu::now().since(machine_before);
     let cores = std::thread::available_parallelism().unwrap().get() as u32;
-    assert!(cpu >= Duration::from_millis(450), "harness CPU {cpu:?}");
+    // The spin's own CPU time, and not much besides (counted twice, it
+    // would be a second).
+    assert!(
+        (Duration::from_millis(450)..Duration::from_millis(750)).contains(&cpu),
+        "harness CPU {cpu:?}"
+    );
     // Busy time excludes steal: what the hypervisor took from the spinning
     // thread is not counted as its work.
     assert!(
@@ -53,12 +66,11 @@ fn half_a_second_of_cpu_is_counted_for_the_harness_and_the_machine_and_steal_apa
         machine.total + slack >= wall && machine.total <= wall + slack,
         "{machine:?} over {wall:?} of CPU time"
     );
-    let share = machine.steal_share().unwrap();
-    assert!((0.0..=1.0).contains(&share), "{machine:?}");
 }
 
 #[test]
 fn a_spinning_child_shows_its_cpu_time() {
+    let _alone = one_at_a_time();
     let guests = Guests::locate();
     guests.ensure_built().expect("building the guests");
     let started = Instant::now();
@@ -80,6 +92,7 @@ fn a_spinning_child_shows_its_cpu_time() {
 
 #[test]
 fn usage_since_a_snapshot_leaves_out_what_came_before_and_keeps_reaped_children() {
+    let _alone = one_at_a_time();
     let guests = Guests::locate();
     guests.ensure_built().expect("building the guests");
     let spin = guests.path("test/spin", Flavour::Native);
@@ -117,10 +130,16 @@ fn usage_since_a_snapshot_leaves_out_what_came_before_and_keeps_reaped_children(
         reaped >= Duration::from_millis(250),
         "a reaped child's CPU time is missing: {reaped:?}"
     );
+    // It spun for 0.6 s at most (in 10 ms ticks).
+    assert!(
+        reaped <= Duration::from_millis(650),
+        "a reaped child's CPU time is counted more than once: {reaped:?}"
+    );
 }
 
 #[test]
 fn writing_16_mib_to_disk_is_counted_for_the_process_and_the_device() {
+    let _alone = one_at_a_time();
     // Under the build directory, which is on a disk (not tmpfs).
     let dir = tempfile::tempdir_in(env!("CARGO_TARGET_TMPDIR")).unwrap();
     let me = [std::process::id() as i32];
@@ -133,13 +152,15 @@ fn writing_16_mib_to_disk_is_counted_for_the_process_and_the_device() {
     file.sync_all().unwrap();
     let process = process_io(&me).since(process_before);
     let device = block_devices().since(device_before);
+    // The file's bytes, and little else: in units of 4 KiB sectors
+    // instead of 512 bytes the device's count would be 128 MiB.
     assert!(
-        process.write >= 16 * MIB,
+        (16 * MIB..20 * MIB).contains(&process.write),
         "process wrote {} bytes",
         process.write
     );
     assert!(
-        device.write >= 16 * MIB,
+        (16 * MIB..64 * MIB).contains(&device.write),
         "devices wrote {} bytes",
         device.write
     );
