@@ -480,8 +480,9 @@ fn an_interrupted_profile_keeps_its_samples() {
     );
 }
 
-/// Quit at once (a second Ctrl-C, `kill -9`), a run leaves a results
-/// directory that says it did not finish, and that no later run writes into.
+/// Quit at once (`kill -9` here; a second Ctrl-C above), a run leaves a
+/// results directory that says it did not finish, and that no later run
+/// writes into.
 #[test]
 fn a_run_killed_outright_leaves_a_directory_marked_unfinished() {
     let _turn = one_at_a_time();
@@ -517,6 +518,11 @@ fn an_ignored_hangup_is_still_ignored() {
     let mut harness = Harness::launch(command);
     // Once this is said, a signal that is not ignored would stop the run.
     harness.wait_for_line("measuring into", Duration::from_secs(300));
+    // Still running when the signal comes, or the test shows nothing.
+    assert!(
+        harness.child.try_wait().unwrap().is_none(),
+        "it ended too soon"
+    );
     harness.signal("HUP");
     let (status, said) = harness.exit(Duration::from_secs(300));
     assert!(status.success(), "{status}: {said}");

@@ -1,7 +1,9 @@
 //! Faaslets against real guests on the real engine: isolation, limits,
 //! snapshots and the code cache.
 
-use isobench_faaslet::{CacheOutcome, Call, FaasletError, ReleaseGate, Runtime, RuntimeConfig};
+use isobench_faaslet::{
+    prune_code_cache, CacheOutcome, Call, FaasletError, ReleaseGate, Runtime, RuntimeConfig,
+};
 use isobench_guests::{Flavour, Guests};
 use std::path::PathBuf;
 use std::time::{Duration, SystemTime};
@@ -317,6 +319,9 @@ fn a_snapshot_restores_the_initialised_guest_and_runs_main() {
     rt.load_snapshot(&reactor).unwrap();
     let used = std::fs::metadata(&snapshot).unwrap().modified().unwrap();
     assert!(used > long_ago + Duration::from_secs(3600), "{used:?}");
+    let fourteen_days = Duration::from_secs(14 * 24 * 3600);
+    prune_code_cache(cache.path(), fourteen_days).unwrap();
+    assert!(snapshot.exists(), "a snapshot used just now was pruned");
 }
 
 #[test]

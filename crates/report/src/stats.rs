@@ -301,6 +301,16 @@ mod tests {
     }
 
     #[test]
+    fn the_outlier_threshold_is_a_modified_z_score_of_3_5() {
+        // Median 10 and MAD 2: a modified Z-score of 3.5 is 10.38 away.
+        // 20 scores 3.37 and is kept; 20.8 scores 3.64 and is not (without
+        // the 0.6745 factor, or with a threshold of 3 or 4, one of the two
+        // would be misjudged).
+        let samples = [8.0, 9.0, 10.0, 11.0, 12.0, 20.0, 20.8];
+        assert_eq!(outliers(&samples, 10.0), vec![6]);
+    }
+
+    #[test]
     fn ratio_interval_divides_opposite_ends() {
         let wasm = summarize(&[11.0, 12.0, 13.0, 14.0, 15.0]).unwrap();
         let native = summarize(&[9.0, 10.0, 10.0, 10.0, 11.0]).unwrap();
@@ -329,5 +339,10 @@ mod tests {
         assert!((line.intercept - 3.0).abs() < 1e-9);
         assert!((line.r_squared - 1.0).abs() < 1e-12);
         assert!(least_squares(&[(1.0, 2.0), (1.0, 3.0)]).is_none());
+        // Off the line: worked by hand, slope 4.5 / 5, R² 4.5² / (5 × 4.75).
+        let line = least_squares(&[(0.0, 0.0), (1.0, 1.0), (2.0, 1.0), (3.0, 3.0)]).unwrap();
+        assert!((line.slope - 0.9).abs() < 1e-12);
+        assert!((line.intercept + 0.1).abs() < 1e-12);
+        assert!((line.r_squared - 20.25 / 23.75).abs() < 1e-12);
     }
 }

@@ -412,12 +412,16 @@ mod tests {
         let output = run(Launch::new("sh")
             .args([
                 "-c",
-                "echo \"$1 $GREETING\"; echo oops >&2; read x; exit 3",
+                "echo \"$1 $GREETING ${HOME-unset}\"; echo oops >&2; read x; exit 3",
                 "sh",
             ])
             .arg("hello")
             .env_only(&[("GREETING", "world")]));
-        assert_eq!(String::from_utf8_lossy(&output.stdout), "hello world\n");
+        // Only the variables given: not the harness's HOME.
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout),
+            "hello world unset\n"
+        );
         assert_eq!(String::from_utf8_lossy(&output.stderr), "oops\n");
         assert_eq!(output.status.code(), Some(3));
     }
