@@ -363,6 +363,34 @@ fn time_writes_every_sample_in_the_tidy_and_faasm_formats() {
                 r.runtime == runtime && r.workers == workers && r.metric == "attempted_starts"
             });
             assert_eq!(attempted.map(|r| r.value), Some((7 * workers) as f64));
+            // Every start lies within its batch, and the batches within the
+            // configuration's elapsed time.
+            let of = |metric: &'static str, iteration: u64| {
+                records.iter().filter(move |r| {
+                    r.runtime == runtime
+                        && r.workers == workers
+                        && r.metric == metric
+                        && r.iteration == Some(iteration)
+                })
+            };
+            let mut walls = 0.0;
+            for iteration in 0..7 {
+                let wall = of("batch_wall_ns", iteration).next().unwrap().value;
+                walls += wall;
+                for start in of("cold_start_ns", iteration) {
+                    assert!(
+                        start.value <= wall,
+                        "{start:?} outlasts its batch of {wall} ns"
+                    );
+                }
+            }
+            let elapsed = records
+                .iter()
+                .find(|r| r.runtime == runtime && r.workers == workers && r.metric == "elapsed_ns");
+            assert!(
+                elapsed.is_some_and(|r| r.value >= walls),
+                "{elapsed:?} against batches of {walls} ns"
+            );
         }
     }
     let (faasm_header, faasm_rows) = read_csv(&out.join("runtime-bench-time.csv"));

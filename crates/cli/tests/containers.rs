@@ -113,9 +113,11 @@ fn docker_times_starts_and_removals_and_reports_a_failing_guest() {
             .unwrap()
             .value
     };
-    // dockerd and containerd alone hold tens of MiB; each container more.
+    // dockerd and containerd alone hold tens of MiB; each container (its
+    // shim and its `hold`) about 0.9 MiB more here, where `hold` alone is
+    // about 45 KiB: without the shims the difference would be far below this.
     assert!(pss(0) > 20e6, "{}", pss(0));
-    assert!(pss(4) > pss(0) + 4.0 * 256e3, "{} vs {}", pss(4), pss(0));
+    assert!(pss(4) > pss(0) + 4.0 * 512e3, "{} vs {}", pss(4), pss(0));
     // With no container, the CPU time is what the daemons spent during that
     // configuration, not all they have spent since they started.
     let daemons = processes_named(|comm| comm == "dockerd" || comm == "containerd");

@@ -77,7 +77,9 @@ fn held_containers_are_accounted_and_cold_starts_clean_up() {
     assert_eq!(batch.starts.len(), 2);
     for start in &batch.starts {
         let took = start.as_ref().expect("a successful start");
-        assert!(*took > Duration::from_millis(1), "{took:?}");
+        // Through the daemon, containerd, a shim and runc: hundreds of
+        // milliseconds here, never a few.
+        assert!(*took > Duration::from_millis(20), "{took:?}");
     }
     assert_eq!(batch.teardown.len(), 2);
     assert!(labelled_containers().is_empty());
