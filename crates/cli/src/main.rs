@@ -411,9 +411,10 @@ fn prune_code_cache(unused_days: usize, cleaned: &mut isobench_sandbox::Cleaned)
 }
 
 /// The temporary directories of runs a second Ctrl-C or `kill -9` cut
-/// short: pybench's, natively and in the wasm interpreter's tree, and
-/// polybench's dumps.
+/// short: pybench's, natively and in the wasm interpreter's tree,
+/// polybench's dumps and `mem`'s copy of the executable.
 fn clean_scratch() -> isobench_sandbox::Cleaned {
+    use isobench_sandbox::host::COPY_PREFIX;
     use isobench_suites::{polybench, pybench};
     let mut cleaned = isobench_sandbox::Cleaned::default();
     let tree_tmp = isobench_guests::python::Python::locate().tree().join("tmp");
@@ -433,6 +434,7 @@ fn clean_scratch() -> isobench_sandbox::Cleaned {
             polybench::SCRATCH_PREFIX,
             "polybench dump directory",
         ),
+        (std::env::temp_dir(), COPY_PREFIX, "host executable copy"),
     ];
     for (parent, prefix, kind) in places {
         for entry in std::fs::read_dir(&parent).into_iter().flatten().flatten() {

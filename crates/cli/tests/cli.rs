@@ -238,7 +238,7 @@ fn clean_removes_the_temporary_directories_of_runs_that_ended() {
     let mut ended = Command::new("true").spawn().unwrap();
     ended.wait().unwrap();
     let dead = ended.id();
-    let left: Vec<PathBuf> = ["isobench-polybench", "isobench-pybench"]
+    let left: Vec<PathBuf> = ["isobench-polybench", "isobench-pybench", "isobench-host"]
         .iter()
         .map(|prefix| tmp.path().join(format!("{prefix}-{dead}-a1b2c3")))
         .collect();
@@ -260,7 +260,8 @@ fn clean_removes_the_temporary_directories_of_runs_that_ended() {
     assert!(unrelated.exists(), "clean removed a directory not its own");
     assert!(
         stdout.contains("polybench dump directory")
-            && stdout.contains("pybench temporary directory"),
+            && stdout.contains("pybench temporary directory")
+            && stdout.contains("host executable copy"),
         "{stdout}"
     );
 }
@@ -584,6 +585,14 @@ fn mem_measures_the_host_process_and_leaves_nothing_behind() {
         assert_eq!(value("faaslet", workers, "processes"), 1.0);
     }
     assert!(value("faaslet", "0", "pss_bytes") > 1024.0 * KIB);
+    // The host runs from a copy of the executable of its own, so the code it
+    // ran is its own too (USS): shared with the harness, which ran the same
+    // code, it would be about 1.5 MiB here against about 9.
+    assert!(
+        value("faaslet", "0", "uss_bytes") > 4096.0 * KIB,
+        "{}",
+        value("faaslet", "0", "uss_bytes")
+    );
     let (faasm_header, faasm_rows) = read_csv(&out.join("runtime-bench-mem.csv"));
     assert_eq!(faasm_header, "Runtime,Measure,Value,Workers,ValuePerWorker");
     // One row per runtime, worker count and measure, with mem.csv's value,

@@ -95,6 +95,37 @@ fn check_mapping_limit(worker_mappings: usize) -> Result<()> {
     Ok(())
 }
 
+/// Host processes started from the harness's own executable would share its
+/// pages with the harness (the code both ran), and PSS would charge the host
+/// only part of each: the memory of thread and Faaslet workers would read
+/// low by megabytes, where a platform's host shares its executable with no
+/// harness. So `mem` starts them from a private copy, named with this and
+/// the harness's PID (`isobench clean` removes one a killed run left).
+pub const COPY_PREFIX: &str = "isobench-host-";
+
+/// `env` with its host executable replaced by a private copy, which lives
+/// as long as the returned directory.
+pub fn with_private_host_copy(env: &Env) -> Result<(tempfile::TempDir, Env)> {
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("{COPY_PREFIX}{}-", std::process::id()))
+        .tempdir()
+        .context("creating a directory for a copy of the isobench executable")?;
+    // Named as the original, so that it is seen as an isobench.
+    let copy = dir.path().join("isobench");
+    std::fs::copy(&env.host_exe, &copy).with_context(|| {
+        format!(
+            "copying {} to {} for the host processes",
+            env.host_exe.display(),
+            copy.display()
+        )
+    })?;
+    let env = Env {
+        host_exe: copy,
+        ..env.clone()
+    };
+    Ok((dir, env))
+}
+
 /// The harness's handle on a host process.
 pub struct HostProcess {
     child: Child,

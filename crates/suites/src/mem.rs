@@ -13,7 +13,8 @@ use isobench_report::record::values;
 use isobench_report::stats::least_squares;
 use isobench_report::table::{format_bytes, Table};
 use isobench_report::Record;
-use isobench_sandbox::{create, stop, Env, Held, Sandbox};
+use isobench_sandbox::host::with_private_host_copy;
+use isobench_sandbox::{create, stop, thread_runtime, Env, Held, Sandbox};
 use std::time::{Duration, Instant};
 
 pub struct MemOptions {
@@ -37,6 +38,18 @@ const METRICS: [(&str, &str); 3] = [
 
 pub fn run(env: &Env, options: &MemOptions) -> SuiteResult {
     let mut result = SuiteResult::default();
+    // Thread and Faaslet workers are held in a host process, started from a
+    // copy of the executable of its own (see `with_private_host_copy`).
+    let hosted = options.runtimes.iter().any(|r| thread_runtime(r).is_some());
+    let (_copy, env) = match hosted.then(|| with_private_host_copy(env)).transpose() {
+        Ok(Some((dir, env))) => (Some(dir), env),
+        Ok(None) => (None, env.clone()),
+        Err(e) => {
+            push_failure(&mut result, "mem", &e);
+            return result;
+        }
+    };
+    let env = &env;
     let bar = progress((options.runtimes.len() * options.workers.len()) as u64);
     for &runtime in &options.runtimes {
         if stop::requested() {
