@@ -14,10 +14,10 @@
 //!
 //! By default each batch starts as the last one ends, so every start finds
 //! the caches warm from the one before. With a pause, the machine idles
-//! before each batch, as between a platform's sporadic requests; CPU time
-//! is then left out, as it would count what ran during the pauses (the
-//! machine's background work, the Faaslet engine's epoch ticker, the
-//! daemons' timers).
+//! before each batch, as between a platform's sporadic requests; the totals
+//! read around blocks (CPU time, disk I/O, hardware counters) are then left
+//! out, as they would count what ran during the pauses (the machine's
+//! background work, the Faaslet engine's epoch ticker, the daemons' timers).
 
 use crate::{note_if_stopped, progress, push_failure, Series, SuiteResult};
 use isobench_measure::{
@@ -166,15 +166,10 @@ struct Reading {
 impl Reading {
     /// The harness (with its reaped children) and the sandbox's daemons.
     fn now(counters: &mut Option<HardwareCounters>, daemons: &[i32]) -> Reading {
-        let own = CpuTime::harness_and_reaped_children();
-        let daemon = process_tree_cpu(daemons);
         let mut processes = vec![std::process::id() as i32];
         processes.extend_from_slice(daemons);
         Reading {
-            cpu: CpuTime {
-                user: own.user + daemon.user,
-                system: own.system + daemon.system,
-            },
+            cpu: CpuTime::harness_and_reaped_children().plus(process_tree_cpu(daemons)),
             system_cpu: MachineCpu::now().busy,
             io: process_io(&processes),
             block: block_devices(),
@@ -188,10 +183,8 @@ impl Totals {
         self.cpu += after.cpu.since(before.cpu).total();
         self.system_cpu += after.system_cpu.saturating_sub(before.system_cpu);
         let (io, block) = (after.io.since(before.io), after.block.since(before.block));
-        self.io.read += io.read;
-        self.io.write += io.write;
-        self.block.read += block.read;
-        self.block.write += block.write;
+        self.io = self.io.plus(io);
+        self.block = self.block.plus(block);
         if let (Some(b), Some(a)) = (before.counts, after.counts) {
             let counts = self.counts.get_or_insert(HardwareCounts {
                 cycles: 0,
@@ -341,12 +334,12 @@ impl<'a> Config<'a> {
                 total("block_read_bytes", t.block.read as f64, "bytes"),
                 total("block_write_bytes", t.block.write as f64, "bytes"),
             ]);
-        }
-        if let Some(counts) = t.counts {
-            result.records.extend([
-                total("cycles", counts.cycles as f64, "cycles"),
-                total("instructions", counts.instructions as f64, "instructions"),
-            ]);
+            if let Some(counts) = t.counts {
+                result.records.extend([
+                    total("cycles", counts.cycles as f64, "cycles"),
+                    total("instructions", counts.instructions as f64, "instructions"),
+                ]);
+            }
         }
     }
 }
@@ -375,7 +368,9 @@ pub fn summary(
 ) -> String {
     let mut out = String::from("## Cold start (`noop`)\n\n");
     out += &pacing(records);
-    let reference_name = reference_runtime(runtimes).unwrap_or("thread");
+    let Some(reference_name) = reference_runtime(runtimes) else {
+        return out;
+    };
     let ratio_header = format!("× {reference_name} (95% CI)");
     let by_round_header = format!("× {reference_name} by round (95% CI)");
     for &w in workers {
