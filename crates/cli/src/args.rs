@@ -79,14 +79,6 @@ pub struct FaasletArgs {
 }
 
 impl FaasletArgs {
-    /// The defaults, for commands that take no Faaslet options.
-    pub fn default_values() -> Self {
-        FaasletArgs {
-            memory_cap_mib: 1024,
-            time_limit: 60.0,
-        }
-    }
-
     pub fn config(&self) -> RuntimeConfig {
         RuntimeConfig {
             memory_cap: self.memory_cap_mib << 20,

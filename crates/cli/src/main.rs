@@ -116,7 +116,7 @@ fn run(cli: Cli) -> Result<()> {
             compute::wasm_run_child(&engine, &args.wasm, &call)
         }
         Command::Host(args) => {
-            let env = env(&args.faaslet, Arc::new(Guests::locate()))?;
+            let env = env(args.faaslet.config(), Arc::new(Guests::locate()))?;
             isobench_sandbox::host::serve(&env, &args.runtime, args.workers)
         }
     }
@@ -134,7 +134,7 @@ fn prepare_workers(
     workers: &[usize],
 ) -> Result<(Env, Output)> {
     let guests = Arc::new(build_guests()?);
-    let env = env(&common.faaslet, guests.clone())?;
+    let env = env(common.faaslet.config(), guests.clone())?;
     if let Some(&most) = workers.iter().max() {
         for runtime in runtimes {
             isobench_sandbox::host::check_capacity(&env, runtime, most)?;
@@ -155,11 +155,11 @@ pub(crate) fn stop_on_signals(output: &Output) {
     );
 }
 
-fn env(faaslet: &FaasletArgs, guests: Arc<Guests>) -> Result<Env> {
+fn env(faaslet: RuntimeConfig, guests: Arc<Guests>) -> Result<Env> {
     Ok(Env {
         guests,
         host_exe: std::env::current_exe().context("locating the isobench executable")?,
-        faaslet: faaslet.config(),
+        faaslet,
     })
 }
 
@@ -323,7 +323,8 @@ fn pybench_list(catalogue: &[isobench_guests::python::Benchmark]) -> String {
 /// `isobench images`: the Docker images, built through the engine API.
 fn images() -> Result<()> {
     let guests = Arc::new(build_guests()?);
-    let env = env(&FaasletArgs::default_values(), guests)?;
+    // Images hold native guests only: the Faaslet settings play no part.
+    let env = env(RuntimeConfig::default(), guests)?;
     for line in isobench_sandbox::docker::build_images(&env)? {
         println!("{line}");
     }

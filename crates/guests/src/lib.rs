@@ -1,7 +1,7 @@
 //! The guest build step: C sources in `guests/` built three ways with clang.
 //!
-//! - `native/NAME`: a static x86-64 binary, for the `process` runtime (and
-//!   later containers, which hold nothing but that binary);
+//! - `native/NAME`: a static x86-64 binary, for the `process` runtime and
+//!   the containers (`docker`, `runc`, `crun`), which hold nothing but it;
 //! - `wasm/NAME.wasm`: a WASI command (`_start`), for `faaslet`;
 //! - `wasm/NAME.reactor.wasm`: a WASI reactor with the entry points of
 //!   `snapshot_entry.c`, for `faaslet-restore`.

@@ -36,7 +36,6 @@ pub struct Change {
     pub old_median: f64,
     pub new_median: f64,
     pub ratio: Ratio,
-    pub samples: (usize, usize),
     pub verdict: Verdict,
 }
 
@@ -100,7 +99,6 @@ pub fn compare(old: &[Record], new: &[Record], noise_percent: f64) -> Vec<Change
                 old_median: b.median,
                 new_median: a.median,
                 ratio,
-                samples: (b.n, a.n),
                 verdict,
             })
         })

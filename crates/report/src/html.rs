@@ -277,10 +277,9 @@ fn memory_section(records: &[Record]) -> String {
     out
 }
 
-/// Per benchmark, the wasm / native ratio of medians with its interval,
-/// sorted, the geometric mean marked.
-/// One bar per workload, sorted; with `with_mean`, the geometric mean of the
-/// ratios as a dashed line.
+/// One bar per workload, sorted: the wasm / native ratio of medians with its
+/// interval; with `with_mean`, the geometric mean of the ratios as a dashed
+/// line.
 pub fn ratio_section(title: &str, records: &[Record], metric: &str, with_mean: bool) -> String {
     let benchmarks = distinct(records.iter().map(|r| r.workload.as_str()));
     let mut ratios: Vec<(&str, Ratio)> = benchmarks

@@ -6,7 +6,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-pub use isobench_measure::Host;
+use isobench_measure::Host;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Meta {

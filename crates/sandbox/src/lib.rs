@@ -1,9 +1,11 @@
 //! Sandboxes: the ways isobench can start the same function.
 //!
-//! Every runtime is one file implementing one trait. Runtimes whose workers
-//! are threads of one process (`thread`, `faaslet`, `faaslet-restore`)
-//! implement [`ThreadWorker`] and share the threading and the host process
-//! in [`on_threads`]; the others implement [`Sandbox`] directly.
+//! Every runtime is one file. Runtimes whose workers are threads of one
+//! process (`thread`, `faaslet`, `faaslet-restore`) implement
+//! [`ThreadWorker`] and share the threading in [`on_threads`] and the host
+//! process that holds them in [`host`]; `process` and `docker` implement
+//! [`Sandbox`], and `runc` and `crun` (in `oci`) are `process` with a
+//! container runtime's command as the launcher.
 
 pub mod child;
 pub mod docker;

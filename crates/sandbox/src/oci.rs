@@ -172,8 +172,9 @@ pub fn new(env: &Env, runtime: &'static str) -> Result<Process> {
 
 /// Removes what runs of the tool that have ended left behind with `runtime`:
 /// containers it still knows, state directories it no longer knows (a
-/// `create` killed half-way, with the mounts it made), cgroups, and bundles.
-/// Whatever belongs to a running isobench is left alone.
+/// `create` killed half-way, with the mounts it made), and bundles (their
+/// cgroups are [`clean_cgroups`]'s). Whatever belongs to a running isobench
+/// is left alone.
 pub fn clean(runtime: &str) -> Cleaned {
     let mut cleaned = Cleaned::default();
     // Removing state and bundles under a runtime still at work would race it.

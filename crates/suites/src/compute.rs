@@ -92,13 +92,12 @@ pub fn run_unchecked_wasm(
     engine: &RuntimeConfig,
     wasm: &Path,
     call: &Call,
-    what: &str,
 ) -> Result<Finished> {
     let launch = unchecked_wasm_launch(host_exe, engine, wasm, call);
-    let mut finished = run_process(&launch, what, engine.time_limit)?;
+    let mut finished = run_process(&launch, "wasm", engine.time_limit)?;
     finished.elapsed_ns = finished
         .reported("run_ns")
-        .with_context(|| format!("the {what} child reported no run time"))?;
+        .context("the wasm child reported no run time")?;
     Ok(finished)
 }
 

@@ -230,7 +230,6 @@ impl<'a> Runner<'a> {
                 self.engines.unchecked.config(),
                 &self.wasm_path,
                 &wasm_call,
-                side.name(),
             )?,
             Side::WasmEpoch => run_on_thread(&self.wasm_epoch, &wasm_call)?,
         };

@@ -243,13 +243,7 @@ impl Interpreters {
                     preopen: Some(self.python.tree()),
                     ..Call::default()
                 };
-                run_unchecked_wasm(
-                    &self.host_exe,
-                    &self.engine,
-                    &self.python.wasm(),
-                    &call,
-                    side.name(),
-                )
+                run_unchecked_wasm(&self.host_exe, &self.engine, &self.python.wasm(), &call)
             }
         }
     }
@@ -334,7 +328,7 @@ pub fn run(
         bar.set_position(((done + 1) * per_benchmark) as u64);
     }
     bar.finish_and_clear();
-    note_if_stopped(&mut result, "pybench");
+    note_if_stopped(&mut result, SUITE);
     result.summary = summary_of_records(&result.records);
     result
 }
