@@ -106,9 +106,7 @@ pub const COPY_PREFIX: &str = "isobench-host-";
 /// `env` with its host executable replaced by a private copy, which lives
 /// as long as the returned directory.
 pub fn with_private_host_copy(env: &Env) -> Result<(tempfile::TempDir, Env)> {
-    let dir = tempfile::Builder::new()
-        .prefix(&format!("{COPY_PREFIX}{}-", std::process::id()))
-        .tempdir()
+    let dir = crate::owned_tempdir(COPY_PREFIX, &std::env::temp_dir())
         .context("creating a directory for a copy of the isobench executable")?;
     // Named as the original, so that it is seen as an isobench.
     let copy = dir.path().join("isobench");

@@ -23,7 +23,7 @@ use anyhow::{bail, Result};
 use isobench_faaslet::{ReleaseGate, RuntimeConfig};
 use isobench_guests::Guests;
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -254,6 +254,14 @@ impl Cleaned {
             }
         }
     }
+}
+
+/// A temporary directory in `parent`, named `<prefix><this PID>-...` so
+/// that `isobench clean` can tell one a killed run left from one in use.
+pub fn owned_tempdir(prefix: &str, parent: &Path) -> std::io::Result<tempfile::TempDir> {
+    tempfile::Builder::new()
+        .prefix(&format!("{prefix}{}-", std::process::id()))
+        .tempdir_in(parent)
 }
 
 /// The PID in a name `<prefix><pid>-...`, as the tool names what it leaves

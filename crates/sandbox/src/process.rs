@@ -115,7 +115,7 @@ impl Sandbox for Process {
                     self.time_limit.as_secs_f64()
                 );
             }
-            let slice_end = deadline.min(Instant::now() + STOP_CHECK_EVERY);
+            let slice_end = deadline.min(Instant::now() + stop::CHECK_EVERY);
             let exited =
                 wait_for_exits(&watched, slice_end).context("waiting for guest processes")?;
             let seen = Instant::now();
@@ -263,9 +263,6 @@ impl Held for HeldProcesses {
         Ok(())
     }
 }
-
-/// How often a wait for workers looks for a stop request.
-const STOP_CHECK_EVERY: Duration = Duration::from_millis(100);
 
 /// How long held workers dropped without release get to exit on their own.
 const GRACE: Duration = Duration::from_secs(5);

@@ -53,6 +53,10 @@ extern "C" fn on_signal(signal: libc::c_int) {
     unsafe { libc::write(libc::STDERR_FILENO, MESSAGE.as_ptr().cast(), MESSAGE.len()) };
 }
 
+/// How often a wait (for a run, for workers) looks for a stop request: it
+/// waits in slices this long at most.
+pub const CHECK_EVERY: std::time::Duration = std::time::Duration::from_millis(100);
+
 /// Whether a stop was asked for.
 pub fn requested() -> bool {
     REQUESTED.load(Ordering::SeqCst) != 0

@@ -14,9 +14,6 @@ use isobench_sandbox::stop;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// How often a run being waited for looks for a stop request.
-const STOP_CHECK_EVERY: Duration = Duration::from_millis(100);
-
 /// What a finished run printed, and how long it took.
 pub struct Finished {
     pub stdout: String,
@@ -49,7 +46,7 @@ pub fn run_process(launch: &Launch, what: &str, time_limit: Duration) -> Result<
         // In slices, so that a stop request is seen within one.
         let slice = deadline
             .saturating_duration_since(Instant::now())
-            .min(STOP_CHECK_EVERY);
+            .min(stop::CHECK_EVERY);
         let exited = child.wait_for_exit(slice)?;
         if exited || Instant::now() >= deadline || stop::requested() {
             break exited;

@@ -37,7 +37,7 @@ use isobench_report::stats::{geometric_mean, Ratio, Summary};
 use isobench_report::table::{count_of, format_ns, format_ratio, Table};
 use isobench_report::Record;
 use isobench_sandbox::spawn::Launch;
-use isobench_sandbox::stop;
+use isobench_sandbox::{owned_tempdir, stop};
 use std::path::{Path, PathBuf};
 
 pub const SUITE: &str = "polybench";
@@ -248,9 +248,7 @@ impl<'a> Runner<'a> {
 
     /// Runs once more on each side, writing the arrays, and compares the dumps.
     fn verify(&self, keep_dir: &Path) -> Result<()> {
-        let scratch = tempfile::Builder::new()
-            .prefix(&format!("{SCRATCH_PREFIX}{}-", std::process::id()))
-            .tempdir()
+        let scratch = owned_tempdir(SCRATCH_PREFIX, &std::env::temp_dir())
             .context("creating a directory for the dumps")?;
         let dump = |side: Side| -> Result<(String, PathBuf)> {
             self.run(side, Some(scratch.path()))?;

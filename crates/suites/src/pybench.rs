@@ -37,7 +37,7 @@ use isobench_report::stats::{geometric_mean, Ratio};
 use isobench_report::table::{count_of, format_ns, format_ratio, Table};
 use isobench_report::Record;
 use isobench_sandbox::spawn::Launch;
-use isobench_sandbox::stop;
+use isobench_sandbox::{owned_tempdir, stop};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -223,9 +223,7 @@ impl Interpreters {
         };
         std::fs::create_dir_all(&scratch_parent)
             .with_context(|| format!("creating {}", scratch_parent.display()))?;
-        let scratch = tempfile::Builder::new()
-            .prefix(&format!("{SCRATCH_PREFIX}{}-", std::process::id()))
-            .tempdir_in(&scratch_parent)
+        let scratch = owned_tempdir(SCRATCH_PREFIX, &scratch_parent)
             .context("creating a temporary directory for the run")?;
         let tmpdir = guest_parent.join(scratch.path().file_name().expect("a named directory"));
         let mut env = env.to_vec();
