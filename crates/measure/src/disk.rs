@@ -76,6 +76,19 @@ pub fn process_io(pids: &[i32]) -> ProcessIo {
         .fold(ProcessIo::default(), |total, io| total.plus(io_of(&io)))
 }
 
+/// How many of `pids` are running but keep their storage counters from
+/// this user (another user's processes, such as a root daemon's):
+/// [`process_io`] leaves them out, and its sums then read low.
+pub fn io_unreadable(pids: &[i32]) -> usize {
+    pids.iter()
+        .filter(|&&p| {
+            Process::new(p)
+                .and_then(|process| process.io())
+                .is_err_and(|e| matches!(e, procfs::ProcError::PermissionDenied(_)))
+        })
+        .count()
+}
+
 pub(crate) fn io_of(io: &procfs::process::Io) -> ProcessIo {
     ProcessIo {
         read: io.read_bytes,

@@ -15,7 +15,7 @@ mod set;
 mod usage;
 
 pub use cpu::{process_tree_cpu, CpuTime, MachineCpu};
-pub use disk::{block_devices, process_io, IoBytes, ProcessIo};
+pub use disk::{block_devices, io_unreadable, process_io, IoBytes, ProcessIo};
 pub use host::{host, Host};
 pub use memory::{memory_of, Memory};
 pub use perf::{HardwareCounters, HardwareCounts};

@@ -2,7 +2,7 @@
 //! the native `touch` guest makes a chosen number of MiB resident.
 
 use isobench_guests::{Flavour, Guests};
-use isobench_measure::{descendants, memory_of, Memory};
+use isobench_measure::{descendants, io_unreadable, memory_of, Memory};
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
 
@@ -112,14 +112,18 @@ fn descendants_finds_children_and_grandchildren() {
     assert!(sleeper.is_some(), "the grandchild sleep: {found:?}");
 }
 
-/// Run as another user by the test below: what `memory_of` makes of PID 1.
+/// Run as another user by the test below: what `memory_of` and
+/// `io_unreadable` make of PID 1.
 #[test]
 #[ignore = "run as user nobody by another_users_process_is_counted_as_unreadable"]
 fn print_the_memory_of_init() {
     let memory = memory_of(&[1]);
     println!(
-        "unreadable={} processes={} pss={}",
-        memory.unreadable, memory.processes, memory.pss
+        "unreadable={} processes={} pss={} io_unreadable={}",
+        memory.unreadable,
+        memory.processes,
+        memory.pss,
+        io_unreadable(&[1])
     );
 }
 
@@ -145,7 +149,7 @@ fn another_users_process_is_counted_as_unreadable() {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(
-        printed.contains("unreadable=1 processes=0 pss=0"),
+        printed.contains("unreadable=1 processes=0 pss=0 io_unreadable=1"),
         "{printed}"
     );
 }

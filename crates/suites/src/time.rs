@@ -21,8 +21,8 @@
 
 use crate::{note_if_stopped, progress, push_failure, Series, SuiteResult};
 use isobench_measure::{
-    block_devices, process_io, process_tree_cpu, CpuTime, HardwareCounters, HardwareCounts,
-    IoBytes, MachineCpu, ProcessIo,
+    block_devices, io_unreadable, process_io, process_tree_cpu, CpuTime, HardwareCounters,
+    HardwareCounts, IoBytes, MachineCpu, ProcessIo,
 };
 use isobench_report::faasm::{faasm_runtime_name, TimeRow};
 use isobench_report::record::values;
@@ -74,7 +74,7 @@ pub fn run(
             break;
         }
         bar.set_message(format!("preparing {runtime}"));
-        match create(runtime, env, max_workers) {
+        match create(runtime, env, max_workers).and_then(counted_in_full) {
             Ok(sandbox) => sandboxes.push(sandbox),
             Err(e) => {
                 // A probe that Ctrl-C cut short is not the runtime's failure.
@@ -342,6 +342,21 @@ impl<'a> Config<'a> {
             }
         }
     }
+}
+
+/// Refuses a sandbox whose daemons keep their storage counters from this
+/// user: their disk I/O would be left out of the totals without a word.
+fn counted_in_full(sandbox: Box<dyn Sandbox>) -> anyhow::Result<Box<dyn Sandbox>> {
+    let daemons = sandbox.daemons();
+    let unreadable = io_unreadable(&daemons);
+    if unreadable > 0 {
+        anyhow::bail!(
+            "{unreadable} of its {} daemons belong to another user, whose disk I/O could not be \
+             read (it would be left out): run isobench as root",
+            daemons.len()
+        );
+    }
+    Ok(sandbox)
 }
 
 /// The runtime the others are compared with: `thread`, the floor, when it
