@@ -163,17 +163,39 @@ struct Reading {
     counts: Option<HardwareCounts>,
 }
 
+/// Which end of a block a [`Reading`] is taken at.
+#[derive(Clone, Copy, PartialEq)]
+enum Edge {
+    Start,
+    End,
+}
+
 impl Reading {
     /// The harness (with its reaped children) and the sandbox's daemons.
-    fn now(counters: &mut Option<HardwareCounters>, daemons: &[i32]) -> Reading {
+    /// Reading `/proc` and `/sys` is the harness's work too: its own CPU time
+    /// and counters are read nearest the block (last at its start, first at
+    /// its end), so that this work is not counted as the block's.
+    fn at(edge: Edge, counters: &mut Option<HardwareCounters>, daemons: &[i32]) -> Reading {
+        let own = |counters: &mut Option<HardwareCounters>| {
+            let counts = counters.as_mut().and_then(|c| c.read().ok());
+            (CpuTime::harness_and_reaped_children(), counts)
+        };
+        let at_end = (edge == Edge::End).then(|| own(counters));
         let mut processes = vec![std::process::id() as i32];
         processes.extend_from_slice(daemons);
+        let (daemon_cpu, system_cpu, io, block) = (
+            process_tree_cpu(daemons),
+            MachineCpu::now().busy,
+            process_io(&processes),
+            block_devices(),
+        );
+        let (own_cpu, counts) = at_end.unwrap_or_else(|| own(counters));
         Reading {
-            cpu: CpuTime::harness_and_reaped_children().plus(process_tree_cpu(daemons)),
-            system_cpu: MachineCpu::now().busy,
-            io: process_io(&processes),
-            block: block_devices(),
-            counts: counters.as_mut().and_then(|c| c.read().ok()),
+            cpu: own_cpu.plus(daemon_cpu),
+            system_cpu,
+            io,
+            block,
+            counts,
         }
     }
 }
@@ -233,7 +255,7 @@ impl<'a> Config<'a> {
         records: &mut Vec<Record>,
     ) {
         let daemons = self.sandbox.daemons();
-        let before = Reading::now(counters, &daemons);
+        let before = Reading::at(Edge::Start, counters, &daemons);
         for iteration in iterations {
             if !self.pause.is_zero() {
                 std::thread::sleep(self.pause);
@@ -243,7 +265,7 @@ impl<'a> Config<'a> {
             }
             self.batch(iteration as u64, records);
         }
-        let after = Reading::now(counters, &daemons);
+        let after = Reading::at(Edge::End, counters, &daemons);
         self.totals.add(&before, &after);
     }
 
