@@ -10,8 +10,10 @@
 //! [`crate::stats`].) An interval wider than four times the threshold is too
 //! noisy to say anything, unless all of it lies beyond the threshold: a change
 //! whose smallest plausible size is still larger than the noise is called
-//! whatever the width. A side with a single sample (as `mem` records per
-//! worker count) has no interval and is always too noisy.
+//! whatever the width. A side with fewer than five samples is always too
+//! noisy: its median's interval is then min…max, held at under 90% (a single
+//! sample, as `mem` records per worker count, has none), and two samples a
+//! side unchanged would be called slower one time in six.
 
 use crate::record::{series, SeriesId};
 use crate::stats::{summarize, Ratio};
@@ -82,8 +84,7 @@ pub fn compare(old: &[Record], new: &[Record], noise_percent: f64) -> Vec<Change
             let other_work = old_loops.get(&key) != new_loops.get(&key);
             let verdict = if id.metric == WHOLE_RUN && other_work {
                 Verdict::DifferentWork
-            } else if b.n < 2 || a.n < 2 {
-                // One sample on a side gives no interval at all.
+            } else if ratio.level < MIN_LEVEL {
                 Verdict::TooNoisy
             } else if ratio.low > 1.0 && moved && (narrow || ratio.low >= 1.0 + noise) {
                 Verdict::Worse
@@ -104,6 +105,10 @@ pub fn compare(old: &[Record], new: &[Record], noise_percent: f64) -> Vec<Change
         })
         .collect()
 }
+
+/// The least level of confidence an interval needs for a verdict: five
+/// samples a side give 94%, four 88%.
+const MIN_LEVEL: f64 = 0.9;
 
 /// The metric that times a whole interpreter run, whose work is the loop
 /// count the run calibrated (recorded as a `loops` total).
@@ -162,6 +167,14 @@ mod tests {
         assert_eq!(changes[1].verdict, Verdict::Worse);
         assert!((changes[1].percent() - 20.0).abs() < 1e-9);
         assert_eq!(changes[1].verdict_text(), "slower");
+    }
+
+    #[test]
+    fn four_samples_a_side_are_too_few_for_a_verdict_and_five_enough() {
+        let old = |n| records("a", (0..n).map(|i| 100.0 + i as f64));
+        let new = |n| records("a", (0..n).map(|i| 130.0 + i as f64));
+        assert_eq!(compare(&old(4), &new(4), 5.0)[0].verdict, Verdict::TooNoisy);
+        assert_eq!(compare(&old(5), &new(5), 5.0)[0].verdict, Verdict::Worse);
     }
 
     #[test]
