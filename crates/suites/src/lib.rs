@@ -44,7 +44,7 @@ pub(crate) fn push_failure(result: &mut SuiteResult, what: &str, error: &anyhow:
 /// of the way: its records from `first` on are dropped, so that the tables
 /// and geometric means count only workloads that ran to the end. One that
 /// was stopped keeps what it measured.
-pub(crate) fn drop_failed_workload(
+fn drop_failed_workload(
     result: &mut SuiteResult,
     first: usize,
     what: &str,
@@ -54,6 +54,33 @@ pub(crate) fn drop_failed_workload(
         result.records.truncate(first);
     }
     push_failure(result, what, error);
+}
+
+/// Measures each of `workloads` (kernels, benchmarks) in turn with
+/// `measure`, which adds its records and ticks the progress bar once per
+/// step (`steps` a workload), until a stop is asked for. A workload that
+/// fails is reported and its records dropped, and the next one runs.
+pub(crate) fn each_workload<W>(
+    result: &mut SuiteResult,
+    workloads: &[W],
+    name: impl Fn(&W) -> &str,
+    steps: usize,
+    mut measure: impl FnMut(&W, &mut Vec<Record>, &mut dyn FnMut()) -> anyhow::Result<()>,
+) {
+    let bar = progress((workloads.len() * steps) as u64);
+    for (done, workload) in workloads.iter().enumerate() {
+        if isobench_sandbox::stop::requested() {
+            break;
+        }
+        bar.set_message(name(workload).to_string());
+        let first = result.records.len();
+        if let Err(e) = measure(workload, &mut result.records, &mut || bar.inc(1)) {
+            drop_failed_workload(result, first, name(workload), &e);
+        }
+        // One that failed part-way skips the rest of its steps.
+        bar.set_position(((done + 1) * steps) as u64);
+    }
+    bar.finish_and_clear();
 }
 
 /// A progress bar on standard error that draws only on a terminal.

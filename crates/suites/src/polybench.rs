@@ -26,7 +26,7 @@
 //! both computed the same thing.
 
 use crate::compute::{rounds, run_on_thread, run_process, run_unchecked_wasm};
-use crate::{drop_failed_workload, note_if_stopped, progress, Series, SuiteResult};
+use crate::{each_workload, note_if_stopped, Series, SuiteResult};
 use anyhow::{bail, Context, Result};
 use isobench_faaslet::{Call, Function, Runtime, RuntimeConfig};
 use isobench_guests::polybench::{Dataset, Kernel, KernelBuild};
@@ -125,27 +125,20 @@ pub fn run(
         }
     };
     let per_kernel = options.native_iterations + 2 * options.wasm_iterations + 3 * options.warmup;
-    let bar = progress((options.kernels.len() * per_kernel) as u64);
-    for (done, kernel) in options.kernels.iter().enumerate() {
-        if stop::requested() {
-            break;
-        }
-        bar.set_message(kernel.name.clone());
-        let kernel_records = result.records.len();
-        let outcome = Runner::prepare(guests, &engines, kernel, options.dataset).and_then(|r| {
+    each_workload(
+        &mut result,
+        &options.kernels,
+        |kernel| &kernel.name,
+        per_kernel,
+        |kernel, records, tick| {
+            let runner = Runner::prepare(guests, &engines, kernel, options.dataset)?;
             // A wasm build that computes something else is not timed.
             if let Some(dir) = &options.verify_into {
-                r.verify(dir)?;
+                runner.verify(dir)?;
             }
-            r.measure(options, &mut result.records, || bar.inc(1))
-        });
-        if let Err(e) = outcome {
-            drop_failed_workload(&mut result, kernel_records, &kernel.name, &e);
-        }
-        // A kernel that failed part-way skips the rest of its runs.
-        bar.set_position(((done + 1) * per_kernel) as u64);
-    }
-    bar.finish_and_clear();
+            runner.measure(options, records, tick)
+        },
+    );
     note_if_stopped(&mut result, SUITE);
     result.summary = summary(&result.records, options);
     result

@@ -27,7 +27,7 @@
 //! on both, or the benchmark fails.
 
 use crate::compute::{rounds, run_process, run_unchecked_wasm, Finished};
-use crate::{drop_failed_workload, note_if_stopped, progress, Series, SuiteResult};
+use crate::{each_workload, note_if_stopped, Series, SuiteResult};
 use anyhow::{bail, Context, Result};
 use isobench_faaslet::{Call, Runtime, RuntimeConfig};
 use isobench_guests::python::{modules_known_absent, Benchmark, Python};
@@ -36,8 +36,8 @@ use isobench_report::record::{commands_timed_whole, distinct, workload_summary};
 use isobench_report::stats::{geometric_mean, Ratio};
 use isobench_report::table::{count_of, format_ns, format_ratio, Table};
 use isobench_report::Record;
+use isobench_sandbox::owned_tempdir;
 use isobench_sandbox::spawn::Launch;
-use isobench_sandbox::{owned_tempdir, stop};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -305,27 +305,15 @@ pub fn run(
 ) -> SuiteResult {
     let mut result = SuiteResult::default();
     let per_benchmark = 1 + options.native_iterations + options.wasm_iterations;
-    let bar = progress((options.benchmarks.len() * per_benchmark) as u64);
-    for (done, benchmark) in options.benchmarks.iter().enumerate() {
-        if stop::requested() {
-            break;
-        }
-        bar.set_message(benchmark.name.clone());
-        let benchmark_records = result.records.len();
-        let measured = measure(
-            interpreters,
-            identities,
-            benchmark,
-            options,
-            &mut result.records,
-            || bar.inc(1),
-        );
-        if let Err(e) = measured {
-            drop_failed_workload(&mut result, benchmark_records, &benchmark.name, &e);
-        }
-        bar.set_position(((done + 1) * per_benchmark) as u64);
-    }
-    bar.finish_and_clear();
+    each_workload(
+        &mut result,
+        &options.benchmarks,
+        |benchmark| &benchmark.name,
+        per_benchmark,
+        |benchmark, records, tick| {
+            measure(interpreters, identities, benchmark, options, records, tick)
+        },
+    );
     note_if_stopped(&mut result, SUITE);
     result.summary = summary_of_records(&result.records);
     result
