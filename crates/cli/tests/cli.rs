@@ -170,7 +170,10 @@ fn a_runtime_that_cannot_be_prepared_is_reported_and_the_others_are_measured() {
         .unwrap();
     assert!(!output.status.success(), "a failed runtime exits with 1");
     let said = stderr(&output);
-    assert!(said.contains("failed: faaslet: "), "{said}");
+    assert!(
+        said.contains("failed: faaslet: ") && said.contains("ISOBENCH_CACHE_DIR"),
+        "{said}"
+    );
     let records = read_tidy_csv(&out.join("time.csv")).unwrap();
     let starts = |runtime: &str| {
         records

@@ -171,8 +171,12 @@ pub fn prune(cache_dir: &Path, unused_for: Duration) -> Result<Pruned> {
 /// or an interrupted run never sees half a file.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().expect("cache paths have a parent");
-    std::fs::create_dir_all(dir)
-        .with_context(|| format!("creating the cache directory {}", dir.display()))?;
+    std::fs::create_dir_all(dir).with_context(|| {
+        format!(
+            "creating the code cache directory {} (ISOBENCH_CACHE_DIR chooses another place)",
+            dir.display()
+        )
+    })?;
     let tmp = path.with_extension(format!("{TEMPORARY_EXTENSION}{}", std::process::id()));
     std::fs::write(&tmp, bytes).with_context(|| format!("writing {}", tmp.display()))?;
     std::fs::rename(&tmp, path).with_context(|| format!("renaming to {}", path.display()))?;

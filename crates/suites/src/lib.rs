@@ -44,12 +44,7 @@ pub(crate) fn push_failure(result: &mut SuiteResult, what: &str, error: &anyhow:
 /// of the way: its records from `first` on are dropped, so that the tables
 /// and geometric means count only workloads that ran to the end. One that
 /// was stopped keeps what it measured.
-fn drop_failed_workload(
-    result: &mut SuiteResult,
-    first: usize,
-    what: &str,
-    error: &anyhow::Error,
-) {
+fn drop_failed_workload(result: &mut SuiteResult, first: usize, what: &str, error: &anyhow::Error) {
     if !isobench_sandbox::stop::requested() {
         result.records.truncate(first);
     }
