@@ -143,7 +143,7 @@ impl Output {
 
     /// A summary with no CSV behind it (a profile's, say), kept in `file` as
     /// well so that `isobench report` can put it into `summary.md` again.
-    pub fn report(&mut self, file: &str, result: &SuiteResult) -> Result<()> {
+    pub fn summary_only(&mut self, file: &str, result: &SuiteResult) -> Result<()> {
         let path = self.dir.join(file);
         std::fs::write(&path, &result.summary)
             .with_context(|| format!("writing {}", path.display()))?;

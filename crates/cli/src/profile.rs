@@ -137,7 +137,7 @@ pub fn profile(args: ProfileArgs) -> Result<()> {
         file_name(&recording.folded),
         table.to_markdown()
     );
-    output.report(
+    output.summary_only(
         PROFILE_SUMMARY,
         &SuiteResult {
             summary,

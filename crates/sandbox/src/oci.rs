@@ -133,8 +133,8 @@ pub fn new(env: &Env, runtime: &'static str) -> Result<Process> {
         move |guest: Guest| {
             // Ids must be unique among live containers: pid and a counter.
             let id = format!(
-                "{ID_PREFIX}{}-{}",
-                std::process::id(),
+                "{}{}",
+                own_prefix(),
                 counter.fetch_add(1, Ordering::Relaxed)
             );
             let mut command = Command::new(runtime);
