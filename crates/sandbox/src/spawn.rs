@@ -97,6 +97,10 @@ struct ChildPlan {
 
 const CHILD_STACK: usize = 64 << 10;
 
+/// How long a child's output may go on once it has exited (from what it
+/// left running).
+const OUTPUT_AFTER_EXIT: Duration = Duration::from_secs(1);
+
 /// Output kept of each of a child's streams, as much as a Faaslet keeps of
 /// its own. The rest is read and dropped: a child that never stops printing
 /// must neither block on a full pipe nor fill the harness's memory.
@@ -308,7 +312,7 @@ impl Spawned {
             );
             let ready = poll_until(&mut fds, Some(deadline))?;
             if fds[1..].iter().any(|fd| fd.revents != 0) {
-                self.collect(false)?;
+                self.collect()?;
             }
             if fds[0].revents != 0 {
                 return Ok(true);
@@ -319,33 +323,23 @@ impl Spawned {
         }
     }
 
-    /// Reads what the pipes hold, one buffer each; with `to_end`, until every
-    /// writer is gone. Keeps the first [`OUTPUT_KEPT_BYTES`] of each.
-    fn collect(&mut self, to_end: bool) -> io::Result<()> {
+    /// Reads one buffer from each pipe that holds something now (the
+    /// callers' loops watch the clock), noting those whose writers are all
+    /// gone. Keeps the first [`OUTPUT_KEPT_BYTES`] of each.
+    fn collect(&mut self) -> io::Result<()> {
         for (output, collected) in self.outputs.iter_mut().zip(&mut self.collected) {
             let Some(file) = output else { continue };
+            let mut fd = [watch_input(file.as_raw_fd())];
+            // A deadline already passed: only whether data is there now.
+            if poll_until(&mut fd, Some(std::time::Instant::now()))? == 0 {
+                continue;
+            }
             let mut buffer = [0u8; 16 << 10];
-            loop {
-                if !to_end {
-                    let mut fd = [watch_input(file.as_raw_fd())];
-                    // A deadline already passed: only whether data is there now.
-                    if poll_until(&mut fd, Some(std::time::Instant::now()))? == 0 {
-                        break;
-                    }
-                }
-                match file.read(&mut buffer)? {
-                    0 => {
-                        *output = None;
-                        break;
-                    }
-                    n => {
-                        let room = OUTPUT_KEPT_BYTES.saturating_sub(collected.len());
-                        collected.extend_from_slice(&buffer[..n.min(room)]);
-                    }
-                }
-                // One buffer at a time: the caller's loop watches the clock.
-                if !to_end {
-                    break;
+            match file.read(&mut buffer)? {
+                0 => *output = None,
+                n => {
+                    let room = OUTPUT_KEPT_BYTES.saturating_sub(collected.len());
+                    collected.extend_from_slice(&buffer[..n.min(room)]);
                 }
             }
         }
@@ -375,10 +369,24 @@ impl Spawned {
         }
     }
 
-    /// Waits for the child to exit and for its output to end.
+    /// Waits for the child to exit and for its output to end, or for
+    /// [`OUTPUT_AFTER_EXIT`] more: a process the child left running that
+    /// still holds its pipes would keep them open for ever.
     pub fn wait_with_output(mut self) -> io::Result<Output> {
         let status = self.reap()?;
-        self.collect(true)?;
+        let deadline = std::time::Instant::now() + OUTPUT_AFTER_EXIT;
+        while self.outputs.iter().any(Option::is_some) {
+            let mut fds: Vec<libc::pollfd> = self
+                .outputs
+                .iter()
+                .flatten()
+                .map(|f| watch_input(f.as_raw_fd()))
+                .collect();
+            if poll_until(&mut fds, Some(deadline))? == 0 {
+                break;
+            }
+            self.collect()?;
+        }
         let [stdout, stderr] = std::mem::take(&mut self.collected);
         Ok(Output {
             status,
@@ -447,6 +455,23 @@ mod tests {
         // It printed more than is kept; the first part is kept.
         assert_eq!(output.stdout.len(), OUTPUT_KEPT_BYTES);
         assert!(output.stdout.starts_with(b"y\ny\n"));
+    }
+
+    #[test]
+    fn output_held_open_by_what_the_child_left_running_is_not_waited_for() {
+        // The shell exits at once; the sleep it started keeps its stdout.
+        let started = std::time::Instant::now();
+        let output = run(Launch::new("sh").args(["-c", "sleep 30 & echo $!"]));
+        let waited = started.elapsed();
+        let printed = String::from_utf8_lossy(&output.stdout).into_owned();
+        std::process::Command::new("kill")
+            .arg(printed.trim())
+            .status()
+            .ok();
+        assert!(output.status.success());
+        assert!(waited < Duration::from_secs(5), "waited {waited:?}");
+        // What came before the child exited is kept.
+        assert!(printed.trim().parse::<u32>().is_ok(), "{printed:?}");
     }
 
     #[test]
