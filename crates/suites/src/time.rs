@@ -242,7 +242,7 @@ impl<'a> Config<'a> {
     fn warm_up(&mut self) {
         if self.abandoned.is_none() && !stop::requested() {
             if let Err(e) = self.sandbox.cold_starts(self.workers) {
-                self.abandoned = Some(format!("{e:#}"));
+                self.give_up(&e);
             }
         }
     }
@@ -269,12 +269,21 @@ impl<'a> Config<'a> {
         self.totals.add(&before, &after);
     }
 
+    /// Abandons this configuration for `error`, unless a stop caused it: a
+    /// batch that Ctrl-C cut short is not the runtime's failure, and the
+    /// suite says once that it was stopped.
+    fn give_up(&mut self, error: &anyhow::Error) {
+        if !stop::requested() {
+            self.abandoned = Some(format!("{error:#}"));
+        }
+    }
+
     fn batch(&mut self, iteration: u64, records: &mut Vec<Record>) {
         self.totals.attempted_starts += self.workers;
         let batch = match self.sandbox.cold_starts(self.workers) {
             Ok(batch) => batch,
             Err(e) => {
-                self.abandoned = Some(format!("{e:#}"));
+                self.give_up(&e);
                 return;
             }
         };
