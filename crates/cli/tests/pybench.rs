@@ -172,9 +172,9 @@ fn both_interpreters_report_the_same_version_and_results() {
         assert_eq!(n, w, "{kind} differs");
     }
     assert!(shim_lines(&native.stderr, "version")[0].starts_with("3.11.2 "));
-    // The compiled modules loaded: natively also lzma's and the password
-    // database's, which python.wasm lacks (absent-modules.tsv says why that
-    // changes no timed code), and otherwise the same.
+    // The compiled modules loaded: natively also the password database's,
+    // which python.wasm lacks (absent-modules.tsv says why that changes no
+    // timed code), and otherwise the same.
     let modules = |stderr: &[u8]| -> std::collections::BTreeSet<String> {
         let lines = shim_lines(stderr, "modules");
         assert_eq!(lines.len(), 1, "{lines:?}");
@@ -183,7 +183,7 @@ fn both_interpreters_report_the_same_version_and_results() {
     let (native_modules, wasm_modules) = (modules(&native.stderr), modules(&wasm.stderr));
     assert!(wasm_modules.contains("_sre"), "{wasm_modules:?}");
     let native_only: Vec<&String> = native_modules.difference(&wasm_modules).collect();
-    assert_eq!(native_only, ["_lzma", "pwd"]);
+    assert_eq!(native_only, ["pwd"]);
     assert!(wasm_modules.is_subset(&native_modules));
 
     // The suite itself: both sides measured, the interpreters recorded.
