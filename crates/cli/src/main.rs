@@ -413,7 +413,8 @@ fn prune_code_cache(unused_days: usize, cleaned: &mut isobench_sandbox::Cleaned)
 
 /// The temporary directories of runs a second Ctrl-C or `kill -9` cut
 /// short: pybench's, natively and in the wasm interpreter's tree,
-/// polybench's dumps and `mem`'s copy of the executable.
+/// polybench's dumps, `mem`'s copy of the executable and `profile`'s
+/// build-id cache.
 fn clean_scratch() -> isobench_sandbox::Cleaned {
     use isobench_sandbox::host::COPY_PREFIX;
     use isobench_suites::{polybench, pybench};
@@ -436,6 +437,11 @@ fn clean_scratch() -> isobench_sandbox::Cleaned {
             "polybench dump directory",
         ),
         (std::env::temp_dir(), COPY_PREFIX, "host executable copy"),
+        (
+            std::env::temp_dir(),
+            isobench_profile::perf::BUILD_ID_CACHE_PREFIX,
+            "perf build-id cache",
+        ),
     ];
     for (parent, prefix, kind) in places {
         for entry in std::fs::read_dir(&parent).into_iter().flatten().flatten() {

@@ -3,7 +3,7 @@
 
 mod common;
 
-use common::{isobench, text};
+use common::{isobench, isobench_with, text};
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -86,18 +86,20 @@ fn wasm_samples_land_in_the_kernel_under_its_own_name() {
 fn short_lived_faaslet_threads_are_sampled_for_their_cpu_time() {
     let _alone = one_profile_at_a_time();
     let out = tempfile::tempdir().unwrap();
-    let home = tempfile::tempdir().unwrap();
+    let (home, tmp) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let output = Command::new(env!("CARGO_BIN_EXE_isobench"))
         .args(["profile", "noop", "--seconds", "1", "--out"])
         .arg(out.path())
         .env("HOME", home.path())
+        .env("TMPDIR", tmp.path())
         .output()
         .unwrap();
     assert!(output.status.success(), "{}", text(&output));
     // perf's build-id cache (~/.debug), which grows by the size of every
-    // binary profiled and is never emptied, is left alone.
+    // binary profiled and is never emptied, is left alone; the run's own is
+    // removed.
     assert!(!home.path().join(".debug").exists());
-    assert_eq!(build_id_caches(out.path()), 0);
+    assert_eq!(build_id_caches(tmp.path()), 0);
     let printed = text(&output);
     let number_before = |marker: &str| -> u64 {
         let line = printed.lines().find(|l| l.contains(marker)).unwrap();
@@ -180,17 +182,20 @@ fn python_in_wasm_is_profiled_under_cpython_function_names() {
 fn a_failing_workload_is_reported_with_its_traceback_and_no_permission_hint() {
     use std::os::unix::fs::MetadataExt;
     let _alone = one_profile_at_a_time();
-    let out = tempfile::tempdir().unwrap();
+    let (out, tmp) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     // No threads under WASI: the benchmark raises as it imports its pool.
-    let output = isobench(&[
-        "profile",
-        "python:concurrent_imap",
-        "--include-unsupported",
-        "--seconds",
-        "1",
-        "--out",
-        out.path().to_str().unwrap(),
-    ]);
+    let output = isobench_with(
+        &[
+            "profile",
+            "python:concurrent_imap",
+            "--include-unsupported",
+            "--seconds",
+            "1",
+            "--out",
+            out.path().to_str().unwrap(),
+        ],
+        &[("TMPDIR", tmp.path())],
+    );
     assert!(!output.status.success());
     let printed = text(&output);
     assert!(printed.contains("Traceback"), "{printed}");
@@ -199,7 +204,7 @@ fn a_failing_workload_is_reported_with_its_traceback_and_no_permission_hint() {
     assert_eq!(printed.contains("CAP_PERFMON"), !root, "{printed}");
     // A failed profile leaves its own build-id cache behind no more than a
     // finished one, and its meta.json says it ended at an error.
-    assert_eq!(build_id_caches(out.path()), 0);
+    assert_eq!(build_id_caches(tmp.path()), 0);
     let meta = std::fs::read_to_string(out.path().join("meta.json")).unwrap();
     assert!(
         meta.contains("stopped at an error") && !meta.contains("killed"),
@@ -242,7 +247,7 @@ const PROFILE_2MM: [&str; 6] = [
     "2",
 ];
 
-/// The build-id caches of profiles left in a results directory.
+/// The build-id caches of profiles left in a temporary directory.
 fn build_id_caches(dir: &Path) -> usize {
     std::fs::read_dir(dir)
         .unwrap()
@@ -252,7 +257,7 @@ fn build_id_caches(dir: &Path) -> usize {
                 .unwrap()
                 .file_name()
                 .to_string_lossy()
-                .starts_with(".perf-build-ids")
+                .starts_with(isobench_profile::perf::BUILD_ID_CACHE_PREFIX)
         })
         .count()
 }
@@ -267,7 +272,9 @@ fn symbols_lists_the_kernel_at_the_index_the_name_section_gives() {
         match payload.unwrap() {
             wasmparser::Payload::ImportSection(section) => {
                 for import in section.into_imports() {
-                    if let wasmparser::TypeRef::Func(_) = import.unwrap().ty {
+                    if let wasmparser::TypeRef::Func(_) | wasmparser::TypeRef::FuncExact(_) =
+                        import.unwrap().ty
+                    {
                         imports += 1;
                     }
                 }

@@ -6,6 +6,7 @@ use anyhow::{bail, Context, Result};
 use isobench_sandbox::stop;
 use std::collections::BTreeMap;
 use std::ffi::OsString;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus};
 use std::time::Duration;
@@ -117,6 +118,11 @@ pub enum Scope<'a> {
     TargetTree,
 }
 
+/// perf's build-id cache for a recording's readers is a temporary directory
+/// named this and the harness's PID (`isobench clean` removes one a killed
+/// run left).
+pub const BUILD_ID_CACHE_PREFIX: &str = "isobench-perf-build-ids-";
+
 /// Records the command line `target` (program and arguments) into `dir`.
 /// With `jit`, the target is expected to write a jitdump into `dir/jit` (its
 /// working directory, and perf's: paths on its command line must be absolute),
@@ -128,22 +134,32 @@ pub fn record(
     event: Event,
     jit: bool,
 ) -> Result<Recording> {
-    // perf runs in `dir/jit`, where `dir` itself may not be.
-    let dir = &std::path::absolute(dir)?;
+    // perf runs in `dir/jit`, where `dir` itself may not be; and names the
+    // jitdumps it merges by their real paths (see `inject_failure`).
+    std::fs::create_dir_all(dir.join("jit"))
+        .with_context(|| format!("creating {}", dir.join("jit").display()))?;
+    let dir = &dir.canonicalize()?;
     let jit_dir = dir.join("jit");
-    std::fs::create_dir_all(&jit_dir)?;
     let perf_data = dir.join("perf.data");
     // perf copies every binary it sees (this one is 135 MB, a CPython
     // profile's JIT code 140 MB more) into a cache under ~/.debug that nothing
     // ever empties: gigabytes after a few dozen profiles. Record caches
     // nothing; inject, report and script use a cache of this run's own,
     // removed when they are done or one of them fails.
-    let cache = tempfile::Builder::new()
-        .prefix(".perf-build-ids")
-        .tempdir_in(dir)?;
+    let cache = isobench_sandbox::owned_tempdir(BUILD_ID_CACHE_PREFIX, &std::env::temp_dir())
+        .context("creating a build-id cache for perf")?;
     let perf = || {
         let mut command = perf();
         command.arg("--buildid-dir").arg(cache.path());
+        command
+    };
+    // Those that read the recording run in a process group of their own: a
+    // Ctrl-C meant for the run would make them stop reading part-way and
+    // exit 0, with a truncated merge or an empty report. (`perf record`
+    // stays in the terminal's: Ctrl-C ends the recording early, as it should.)
+    let reader = || {
+        let mut command = perf();
+        command.process_group(0);
         command
     };
     let mut record = perf();
@@ -194,7 +210,7 @@ pub fn record(
     };
     let named_data = if jit {
         let injected = jit_dir.join("perf.jit.data");
-        let inject = perf()
+        let inject = reader()
             .args(["inject", "-j", "-v", "-i"])
             .arg(&perf_data)
             .arg("-o")
@@ -212,7 +228,7 @@ pub fn record(
         perf_data.clone()
     };
     let report_text = run_quietly(
-        perf()
+        reader()
             .args(["report", "--stdio", "--no-children", "--sort", "sym"])
             // Shares of the target's samples, as in the summary, not of all
             // the machine's.
@@ -225,7 +241,7 @@ pub fn record(
     let report = dir.join("report.txt");
     std::fs::write(&report, &report_text)?;
     let script = run_quietly(
-        perf()
+        reader()
             .args(["script", "-F", "comm,ip,sym"])
             .args(&only_target)
             .arg("-i")

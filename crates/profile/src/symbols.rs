@@ -36,7 +36,8 @@ pub fn functions(path: &Path) -> Result<Vec<Function>> {
             Payload::ImportSection(section) => {
                 for import in section.into_imports() {
                     let import = import?;
-                    if let TypeRef::Func(_) = import.ty {
+                    // Both kinds of function import take an index.
+                    if let TypeRef::Func(_) | TypeRef::FuncExact(_) = import.ty {
                         imports.push(format!("{}.{}", import.module, import.name));
                     }
                 }

@@ -90,17 +90,25 @@ pub fn run_repeatedly(
         Target::Native { program, args, env } => Box::new(move || {
             let mut command = Command::new(program);
             isobench_sandbox::child::dies_with_parent(&mut command);
-            let status = command
+            let output = command
                 .args(args)
                 .env_clear()
                 .envs(env.iter().cloned())
                 .stdin(Stdio::null())
                 .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .status()
+                .stderr(Stdio::piped())
+                .output()
                 .with_context(|| format!("starting {}", program.display()))?;
-            if !status.success() {
-                bail!("{} failed ({status})", program.display());
+            if !output.status.success() {
+                // Its last words (a traceback, say), as for a wasm target.
+                let said = String::from_utf8_lossy(&output.stderr);
+                let lines: Vec<&str> = said.trim_end().lines().collect();
+                bail!(
+                    "{} failed ({}): {}",
+                    program.display(),
+                    output.status,
+                    lines[lines.len().saturating_sub(20)..].join("\n")
+                );
             }
             Ok(())
         }),
