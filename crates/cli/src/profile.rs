@@ -164,6 +164,9 @@ struct Workload {
     preopen: Option<PathBuf>,
     /// Whether the module is compiled with inlining across it.
     inlining: bool,
+    /// A temporary directory the runs are pointed at, held (not read) until
+    /// the profile ends, then removed.
+    _scratch: Option<tempfile::TempDir>,
 }
 
 /// What a workload name stands for.
@@ -228,20 +231,28 @@ fn resolve(workload: &str, guests: &Guests, args: &ProfileArgs) -> Result<Worklo
                 several.len()
             ),
         };
+        // Temporary files in a directory of the profile's own, as pybench's
+        // runs have.
+        let (scratch, tmpdir) = pybench::scratch_dir(&python, !args.native)?;
         return Ok(if args.native {
             Workload {
                 path: python.native(),
                 args: native_args,
+                env: vec![tmpdir],
+                _scratch: Some(scratch),
                 ..Workload::default()
             }
         } else {
+            let mut env = Python::wasm_env();
+            env.push(tmpdir);
             Workload {
                 path: python.wasm(),
                 args: wasm_args,
-                env: Python::wasm_env(),
+                env,
                 preopen: Some(python.tree()),
                 // Compiled as `pybench` compiles it by default.
                 inlining: true,
+                _scratch: Some(scratch),
             }
         });
     }

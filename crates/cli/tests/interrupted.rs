@@ -40,22 +40,19 @@ fn wait_until(what: &str, limit: Duration, condition: impl FnMut() -> bool) {
 #[test]
 fn killing_the_harness_leaves_no_worker_behind() {
     let _turn = one_at_a_time();
-    let results = tempfile::tempdir().unwrap();
+    let (results, tmp) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     // Each worker count is held for as long as its workers take to start and
     // be measured, then released: counts large enough that every hold lasts
     // a good fraction of a second here, so the polling below cannot miss them
     // all (with 200 Faaslets a hold lasted 30 ms and a whole run 0.3 s).
     for (runtime, workers) in [("process", "1000,1001"), ("faaslet", "3000,3001")] {
         let out = results.path().join(runtime);
-        let mut harness = Harness::start(&[
-            "mem",
-            "--runtime",
-            runtime,
-            "--workers",
-            workers,
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        let mut command = Command::new(env!("CARGO_BIN_EXE_isobench"));
+        command
+            .args(["mem", "--runtime", runtime, "--workers", workers, "--out"])
+            .arg(&out)
+            .env("TMPDIR", tmp.path());
+        let mut harness = Harness::launch(command);
         let pattern = match runtime {
             "process" => "target/guests/native/hold",
             _ => "isobench __host",
@@ -70,6 +67,24 @@ fn killing_the_harness_leaves_no_worker_behind() {
             !running(pattern)
         });
     }
+    // The Faaslets' host ran from a copy of the executable that the killed
+    // harness could not remove; `clean` does.
+    let copies = || {
+        std::fs::read_dir(tmp.path())
+            .unwrap()
+            .filter(|e| {
+                let name = e.as_ref().unwrap().file_name();
+                name.to_string_lossy().starts_with("isobench-host-")
+            })
+            .count()
+    };
+    assert_eq!(copies(), 1);
+    let cleaned = Command::new(env!("CARGO_BIN_EXE_isobench"))
+        .arg("clean")
+        .env("TMPDIR", tmp.path())
+        .output()
+        .unwrap();
+    assert_eq!(copies(), 0, "{}", String::from_utf8_lossy(&cleaned.stdout));
 }
 
 /// A benchmark run the harness waits for dies with the harness, instead of

@@ -214,20 +214,11 @@ impl Interpreters {
     /// One interpreter run with `args`; `env` adds to an otherwise empty
     /// environment, on both sides alike.
     fn run(&self, side: Side, args: &[String], env: &[(String, String)]) -> Result<Finished> {
-        // A temporary directory per run, as TMPDIR, removed after the run
-        // however it ended: a benchmark stopped part-way (pathlib's, say)
-        // would leave its files behind.
-        let (scratch_parent, guest_parent) = match side {
-            Side::Native => (std::env::temp_dir(), std::env::temp_dir()),
-            Side::Wasm => (self.python.tree().join("tmp"), PathBuf::from("/tmp")),
-        };
-        std::fs::create_dir_all(&scratch_parent)
-            .with_context(|| format!("creating {}", scratch_parent.display()))?;
-        let scratch = owned_tempdir(SCRATCH_PREFIX, &scratch_parent)
-            .context("creating a temporary directory for the run")?;
-        let tmpdir = guest_parent.join(scratch.path().file_name().expect("a named directory"));
+        // A temporary directory per run, removed after the run however it
+        // ended.
+        let (_scratch, tmpdir) = scratch_dir(&self.python, side == Side::Wasm)?;
         let mut env = env.to_vec();
-        env.push(("TMPDIR".into(), tmpdir.to_string_lossy().into_owned()));
+        env.push(tmpdir);
         match side {
             Side::Native => {
                 let launch = Launch::new(self.python.native()).args(args).env_only(&env);
@@ -252,6 +243,24 @@ impl Interpreters {
             Side::Wasm => benchmark.interpreter_args(Path::new("/")),
         }
     }
+}
+
+/// A temporary directory for interpreter runs, and the `TMPDIR` variable
+/// that points the interpreter (native, or in wasm, where the Python tree is
+/// `/`) at it: a benchmark stopped part-way (pathlib's, say) would otherwise
+/// leave its files where nothing removes them. Named after this process
+/// (see `SCRATCH_PREFIX`); removed when dropped.
+pub fn scratch_dir(python: &Python, wasm: bool) -> Result<(tempfile::TempDir, (String, String))> {
+    let (parent, seen_under) = match wasm {
+        false => (std::env::temp_dir(), std::env::temp_dir()),
+        true => (python.tree().join("tmp"), PathBuf::from("/tmp")),
+    };
+    std::fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
+    let scratch = owned_tempdir(SCRATCH_PREFIX, &parent)
+        .context("creating a temporary directory for the interpreter")?;
+    let seen = seen_under.join(scratch.path().file_name().expect("a named directory"));
+    let variable = ("TMPDIR".to_string(), seen.to_string_lossy().into_owned());
+    Ok((scratch, variable))
 }
 
 /// What the shim reported in one run.
