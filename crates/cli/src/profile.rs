@@ -31,13 +31,11 @@ pub fn profile(args: ProfileArgs) -> Result<()> {
     let mut output = Output::create(&args.common, &guests)?;
     crate::stop_on_signals(&output);
     output.setting("perf", perf_version.into());
-    let event = Event::best_available()?;
-    if event == Event::CpuClock {
-        output.note(
-            "the CPU's cycle counter is not available here (no PMU): sampled the cpu-clock \
-             software event instead"
-                .into(),
-        );
+    let (event, no_cycles) = Event::best_available()?;
+    if let Some(why) = no_cycles {
+        output.note(format!(
+            "{why}: sampled the cpu-clock software event instead"
+        ));
     }
     let side = if args.native { "native" } else { "wasm" };
     if !args.native {

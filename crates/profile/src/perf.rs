@@ -40,20 +40,24 @@ impl Event {
         }
     }
 
-    /// Cycles if `perf stat` can count them here, else the CPU clock.
-    pub fn best_available() -> Result<Event> {
+    /// Cycles if `perf stat` can count them here, else the CPU clock with
+    /// why cycles could not be counted.
+    pub fn best_available() -> Result<(Event, Option<String>)> {
         let output = perf()
             .args(["stat", "-x,", "-e", "cycles", "true"])
             .output()
             .context("running perf stat")?;
         let text = String::from_utf8_lossy(&output.stderr);
-        let counted = output.status.success()
-            && !text.contains("<not supported>")
-            && !text.contains("<not counted>");
-        Ok(if counted {
-            Event::Cycles
+        Ok(if !output.status.success() {
+            // Not the hardware, say, but perf_event_paranoid for this user.
+            let said = text.trim().lines().last().unwrap_or("no reason given");
+            let why = format!("perf stat -e cycles failed ({}): {said}", output.status);
+            (Event::CpuClock, Some(why))
+        } else if text.contains("<not supported>") || text.contains("<not counted>") {
+            let why = "the CPU's cycle counter is not available here (no PMU)".to_string();
+            (Event::CpuClock, Some(why))
         } else {
-            Event::CpuClock
+            (Event::Cycles, None)
         })
     }
 }
