@@ -444,20 +444,7 @@ fn clean_scratch() -> isobench_sandbox::Cleaned {
         ),
     ];
     for (parent, prefix, kind) in places {
-        for entry in std::fs::read_dir(&parent).into_iter().flatten().flatten() {
-            let name = entry.file_name().to_string_lossy().into_owned();
-            let Some(owner) = isobench_sandbox::owner_pid(&name, prefix) else {
-                continue;
-            };
-            let path = entry.path();
-            if isobench_sandbox::is_running_isobench(owner) {
-                cleaned.in_use_by(owner, kind);
-            } else if let Err(e) = std::fs::remove_dir_all(&path) {
-                cleaned.failed.push(format!("{}: {e}", path.display()));
-            } else {
-                cleaned.removed.push(format!("{kind} {}", path.display()));
-            }
-        }
+        cleaned.remove_dirs_of_ended_runs(&parent, prefix, kind);
     }
     cleaned
 }

@@ -231,6 +231,27 @@ pub struct Cleaned {
 }
 
 impl Cleaned {
+    /// Removes the directories in `parent` named `<prefix><pid>-...` (see
+    /// [`owned_tempdir`]) whose isobench has ended, and counts those of one
+    /// still running as in use; each is called a `kind` of thing.
+    pub fn remove_dirs_of_ended_runs(&mut self, parent: &Path, prefix: &str, kind: &str) {
+        for entry in std::fs::read_dir(parent).into_iter().flatten().flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let Some(owner) = owner_pid(&name, prefix) else {
+                continue;
+            };
+            let path = entry.path();
+            if is_running_isobench(owner) {
+                self.in_use_by(owner, kind);
+            } else if let Err(e) = std::fs::remove_dir_all(&path) {
+                self.failed
+                    .push(format!("removing {}: {e}", path.display()));
+            } else {
+                self.removed.push(format!("{kind} {}", path.display()));
+            }
+        }
+    }
+
     /// Counts one `kind` of thing (`"docker container"`) left to `owner`.
     pub fn in_use_by(&mut self, owner: u32, kind: &str) {
         self.count_in_use(owner, kind.into(), 1);

@@ -46,9 +46,9 @@ impl Bundles {
         let parent = Path::new(STATE_DIR).join("bundles");
         std::fs::create_dir_all(&parent)
             .with_context(|| format!("creating {}", parent.display()))?;
-        let dir = tempfile::Builder::new()
-            .prefix(&format!("{runtime}-{}", own_prefix()))
-            .tempdir_in(&parent)?;
+        // Named as `clean` looks for them (see `clean`'s bundles).
+        let dir = crate::owned_tempdir(&format!("{runtime}-{ID_PREFIX}"), &parent)
+            .with_context(|| format!("creating a bundle directory in {}", parent.display()))?;
         for guest in [Guest::Noop, Guest::Hold] {
             let bundle = dir.path().join(guest.name());
             let rootfs = bundle.join("rootfs");
@@ -203,22 +203,12 @@ pub fn clean(runtime: &str) -> Cleaned {
     cleaned.add(remove_unlisted_state(runtime, |name| {
         ours(name) && running_owner(name).is_none()
     }));
-    let bundle_prefix = format!("{runtime}-");
-    for dir in entries(&Path::new(STATE_DIR).join("bundles")) {
-        let name = file_name(&dir);
-        let Some(owner) = name.strip_prefix(&bundle_prefix) else {
-            continue;
-        };
-        match running_owner(owner) {
-            Some(pid) => cleaned.in_use_by(pid, "bundle directory"),
-            None => match std::fs::remove_dir_all(&dir) {
-                Ok(()) => cleaned.removed.push(format!("bundle {}", dir.display())),
-                Err(e) => cleaned
-                    .failed
-                    .push(format!("removing {}: {e}", dir.display())),
-            },
-        }
-    }
+    // Bundles are named `RUNTIME-` and then as the containers are.
+    cleaned.remove_dirs_of_ended_runs(
+        &Path::new(STATE_DIR).join("bundles"),
+        &format!("{runtime}-{ID_PREFIX}"),
+        "bundle directory",
+    );
     cleaned
 }
 
