@@ -514,6 +514,7 @@ impl Function {
 
     /// One Faaslet on a fresh thread, as a platform runs it; also returns the
     /// time from instantiation to exit, taken on that thread.
+    ///
     /// A thread the system will not make, or one that panicked, is a set-up
     /// failure of this run: the caller goes on with the next.
     pub fn run_on_new_thread(&self, call: &Call) -> (Result<Outcome, FaasletError>, Duration) {

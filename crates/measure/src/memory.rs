@@ -52,7 +52,7 @@ fn process_memory(pid: i32) -> Result<Memory, ProcError> {
     // mapping, and the same field sums work over either.
     let maps = match process.smaps_rollup() {
         Ok(rollup) => rollup.memory_map_rollup,
-        Err(ProcError::PermissionDenied(path)) => return Err(ProcError::PermissionDenied(path)),
+        Err(denied @ ProcError::PermissionDenied(_)) => return Err(denied),
         Err(_) => process.smaps()?,
     };
     Ok(sum_fields(&maps))

@@ -304,12 +304,7 @@ impl Spawned {
         let deadline = std::time::Instant::now() + limit;
         loop {
             let mut fds = vec![watch_input(self.pidfd.as_raw_fd())];
-            fds.extend(
-                self.outputs
-                    .iter()
-                    .flatten()
-                    .map(|f| watch_input(f.as_raw_fd())),
-            );
+            fds.extend(self.output_watches());
             let ready = poll_until(&mut fds, Some(deadline))?;
             if fds[1..].iter().any(|fd| fd.revents != 0) {
                 self.collect()?;
@@ -321,6 +316,14 @@ impl Spawned {
                 return Ok(false);
             }
         }
+    }
+
+    /// A `poll` entry for each output pipe still open.
+    fn output_watches(&self) -> impl Iterator<Item = libc::pollfd> + '_ {
+        self.outputs
+            .iter()
+            .flatten()
+            .map(|f| watch_input(f.as_raw_fd()))
     }
 
     /// Reads one buffer from each pipe that holds something now (the
@@ -376,12 +379,7 @@ impl Spawned {
         let status = self.reap()?;
         let deadline = std::time::Instant::now() + OUTPUT_AFTER_EXIT;
         while self.outputs.iter().any(Option::is_some) {
-            let mut fds: Vec<libc::pollfd> = self
-                .outputs
-                .iter()
-                .flatten()
-                .map(|f| watch_input(f.as_raw_fd()))
-                .collect();
+            let mut fds: Vec<libc::pollfd> = self.output_watches().collect();
             if poll_until(&mut fds, Some(deadline))? == 0 {
                 break;
             }

@@ -251,9 +251,10 @@ impl Interpreters {
 /// leave its files where nothing removes them. Named after this process
 /// (see `SCRATCH_PREFIX`); removed when dropped.
 pub fn scratch_dir(python: &Python, wasm: bool) -> Result<(tempfile::TempDir, (String, String))> {
-    let (parent, seen_under) = match wasm {
-        false => (std::env::temp_dir(), std::env::temp_dir()),
-        true => (python.tree().join("tmp"), PathBuf::from("/tmp")),
+    let (parent, seen_under) = if wasm {
+        (python.tree().join("tmp"), PathBuf::from("/tmp"))
+    } else {
+        (std::env::temp_dir(), std::env::temp_dir())
     };
     std::fs::create_dir_all(&parent).with_context(|| format!("creating {}", parent.display()))?;
     let scratch = owned_tempdir(SCRATCH_PREFIX, &parent)

@@ -654,14 +654,9 @@ pub fn faasm_rows(records: &[Record]) -> Vec<TimeRow> {
         let scale = if total.unit == "ns" { 1e-9 } else { 1.0 };
         // The batches the totals cover: every one tried, failed ones too
         // (a directory from before `attempted_starts`: those recorded).
-        let attempted = records.iter().find(|r| {
-            r.iteration.is_none()
-                && r.metric == "attempted_starts"
-                && r.runtime == total.runtime
-                && r.workers == total.workers
-        });
+        let attempted = values(records, &total.runtime, total.workers, "attempted_starts").next();
         let iterations = match attempted {
-            Some(starts) => starts.value as u64 / total.workers.max(1),
+            Some(starts) => starts as u64 / total.workers.max(1),
             None => values(records, &total.runtime, total.workers, "batch_wall_ns").count() as u64,
         };
         rows.push(TimeRow {
