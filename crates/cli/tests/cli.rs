@@ -557,9 +557,11 @@ fn mem_measures_the_host_process_and_leaves_nothing_behind() {
     assert_eq!(value("process", "16", "processes"), 16.0);
     // What one more held worker adds, from 4 to 16 workers: a held process
     // (a small static binary) costs tens of KiB, a held Faaslet (its thread's
-    // stack, its instance, the pages of linear memory it touched) as much.
-    // Bounds that fail if the figures were KiB rather than bytes, or if they
-    // measured a process that does not hold the workers.
+    // stack, its instance, the pages of linear memory it touched) about as
+    // much, but over so few workers anywhere from 10 to 46 KiB here (the
+    // pool's reuse of slots). Bounds that fail if the figures were KiB
+    // rather than bytes, or if they measured a process that does not hold
+    // the workers.
     let per_worker = |runtime: &str| {
         (value(runtime, "16", "pss_bytes") - value(runtime, "4", "pss_bytes")) / 12.0
     };
@@ -567,7 +569,7 @@ fn mem_measures_the_host_process_and_leaves_nothing_behind() {
     for runtime in ["process", "faaslet"] {
         let added = per_worker(runtime);
         assert!(
-            (16.0 * KIB..4096.0 * KIB).contains(&added),
+            (4.0 * KIB..4096.0 * KIB).contains(&added),
             "{runtime}: {added} bytes of PSS per held worker"
         );
         for workers in ["0", "4", "16"] {
