@@ -172,6 +172,9 @@ impl Output {
     }
 
     fn add(&mut self, result: &SuiteResult) {
+        for note in &result.notes {
+            self.note(note.clone());
+        }
         println!("{}", result.summary);
         for failure in &result.failures {
             eprintln!("failed: {failure}");

@@ -6,6 +6,7 @@
 //! asks the kernel directly (`getrusage`, `perf_event_open`); nothing is
 //! estimated.
 
+mod cgroup;
 mod cpu;
 mod disk;
 mod host;
@@ -14,6 +15,7 @@ mod perf;
 mod set;
 mod usage;
 
+pub use cgroup::{CgroupVersion, CpuGroup};
 pub use cpu::{process_tree_cpu, CpuTime, MachineCpu};
 pub use disk::{block_devices, io_unreadable, process_io, IoBytes, ProcessIo};
 pub use host::{host, Host};

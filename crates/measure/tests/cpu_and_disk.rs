@@ -2,7 +2,8 @@
 
 use isobench_guests::{Flavour, Guests};
 use isobench_measure::{
-    block_devices, process_io, process_tree_cpu, CpuTime, MachineCpu, UsageSnapshot,
+    block_devices, process_io, process_tree_cpu, CgroupVersion, CpuGroup, CpuTime, MachineCpu,
+    UsageSnapshot,
 };
 use std::io::Write;
 use std::process::Command;
@@ -87,6 +88,48 @@ fn a_spinning_child_shows_its_cpu_time() {
     assert!(
         cpu <= elapsed,
         "child CPU {cpu:?} exceeds the {elapsed:?} it ran"
+    );
+}
+
+/// A cgroup of the test's own, removed when dropped.
+struct TestGroup(CpuGroup);
+
+impl Drop for TestGroup {
+    fn drop(&mut self) {
+        std::fs::remove_dir(self.0.dir()).ok();
+    }
+}
+
+#[test]
+fn a_cgroup_keeps_the_cpu_time_of_a_process_that_has_exited() {
+    let _alone = one_at_a_time();
+    let version = match CpuGroup::at("/", CgroupVersion::V1) {
+        Some(_) => CgroupVersion::V1,
+        None => CgroupVersion::V2,
+    };
+    let path = format!("/isobench-test-{}", std::process::id());
+    let group = TestGroup(CpuGroup::at(&path, version).expect("a cgroup hierarchy for CPU time"));
+    std::fs::create_dir(group.0.dir()).expect("making a cgroup (the tests run as root)");
+    assert_eq!(group.0.usage().unwrap().total(), Duration::ZERO);
+    // The shell moves itself into the group, then counts for about 0.2 s.
+    let script = format!(
+        "echo $$ > {}/cgroup.procs && i=0 && while [ $i -lt 300000 ]; do i=$((i+1)); done",
+        group.0.dir().display()
+    );
+    let before = CpuTime::harness_and_reaped_children();
+    let status = Command::new("sh").args(["-c", &script]).status().unwrap();
+    assert!(status.success(), "the shell failed: {status}");
+    // The shell's time, with the little this process used meanwhile.
+    let own = CpuTime::harness_and_reaped_children().since(before).total();
+    // The process has exited, and its time is still there: all of it but
+    // what the shell used before it moved (a millisecond or two), and in
+    // nanoseconds (read as microseconds it would be a thousandth).
+    let charged = group.0.usage().unwrap().total();
+    assert!(group.0.members().is_empty());
+    assert!(own >= Duration::from_millis(100), "the shell used {own:?}");
+    assert!(
+        charged + Duration::from_millis(20) >= own && charged <= own + own / 50,
+        "the group was charged {charged:?} for a process that used {own:?}"
     );
 }
 

@@ -6,13 +6,18 @@
 //! The accounted set is the whole cost of running Docker on the host:
 //! `dockerd`, `containerd`, every `containerd-shim*` (re-parented to PID 1, so
 //! found by name rather than as anybody's children) and every container
-//! process (the shims' descendants).
+//! process (the shims' descendants). Their CPU time is read from their
+//! cgroups where those hold nothing else, which keeps the time of helpers
+//! that have exited (see [`CpuAccounting`]).
 
 use crate::process::{native_guest, Guest};
 use crate::{is_running_isobench, Batch, Cleaned, Env, Held, Sandbox};
 use anyhow::{anyhow, bail, Context, Result};
 use bollard::container::LogOutput;
-use bollard::models::{ContainerCreateBody, HostConfig};
+use bollard::models::{
+    ContainerCreateBody, HostConfig, SystemInfo, SystemInfoCgroupDriverEnum,
+    SystemInfoCgroupVersionEnum,
+};
 use bollard::query_parameters::{
     AttachContainerOptionsBuilder, BuildImageOptionsBuilder, ListContainersOptionsBuilder,
     RemoveContainerOptionsBuilder,
@@ -21,9 +26,12 @@ use bollard::{ClientVersion, Docker as Client};
 use futures_util::future::join_all;
 use futures_util::StreamExt;
 use isobench_guests::to_hex;
-use isobench_measure::{descendants, processes_named};
+use isobench_measure::{
+    descendants, process_tree_cpu, processes_named, CgroupVersion, CpuGroup, CpuTime,
+};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::path::Path;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -49,6 +57,123 @@ const API_VERSION: ClientVersion = ClientVersion {
 pub struct Docker {
     client: Client,
     runtime: Arc<Runtime>,
+    cpu: CpuAccounting,
+}
+
+/// Docker's default cgroup parent for containers under its `cgroupfs`
+/// driver, given explicitly so that the containers' CPU time is known to be
+/// read there whatever the daemon's own setting.
+const CONTAINER_CGROUP_PARENT: &str = "/docker";
+
+/// How the CPU time Docker spends outside the harness is read.
+struct CpuAccounting {
+    /// The cgroups to read; none when a daemon's holds other processes,
+    /// and the daemon processes are read instead.
+    groups: Vec<CpuGroup>,
+    /// Where the containers are put (`None`: where the daemon puts them).
+    container_parent: Option<&'static str>,
+    /// How it was done, for the reader.
+    note: String,
+}
+
+impl CpuAccounting {
+    /// Reads the daemons' cgroups (where the shims, and the runc processes
+    /// they run, live and die) and the containers' when the daemons' hold
+    /// only Docker's processes. Otherwise the daemon processes are read,
+    /// with the children they reaped; the shims, re-parented to PID 1, take
+    /// their time and their runc processes' with them when they exit.
+    fn choose(info: &SystemInfo) -> CpuAccounting {
+        let version = match info.cgroup_version {
+            Some(SystemInfoCgroupVersionEnum::_2) => CgroupVersion::V2,
+            _ => CgroupVersion::V1,
+        };
+        let daemons = daemon_pids();
+        let mut groups: Vec<CpuGroup> = daemons
+            .iter()
+            .filter_map(|&pid| CpuGroup::of_process(pid, version))
+            .collect();
+        let members: Vec<(String, HashSet<i32>)> = groups
+            .iter()
+            .map(|group| (group.path().to_string(), group.members()))
+            .collect();
+        // Found after the members were read, so that none is newer.
+        let mut roots = daemons.clone();
+        roots.extend(shim_pids());
+        let docker: HashSet<i32> = descendants(&roots).into_iter().collect();
+        let foreign = members.iter().find_map(|(path, pids)| {
+            let mut others = pids
+                .iter()
+                .filter(|pid| !docker.contains(pid) && Path::new(&format!("/proc/{pid}")).exists());
+            others
+                .next()
+                .map(|first| (path, *first, 1 + others.count()))
+        });
+        if let Some((path, first, count)) = foreign {
+            let comm = std::fs::read_to_string(format!("/proc/{first}/comm"))
+                .map_or_else(|_| "?".to_string(), |comm| comm.trim().to_string());
+            return CpuAccounting {
+                groups: Vec::new(),
+                container_parent: None,
+                note: format!(
+                    "docker's CPU time leaves out the containerd shims and the runc processes \
+                     they run (about half of it, measured where it could be counted): the \
+                     cgroup of the Docker daemons, {path}, also holds processes that are not \
+                     Docker's ({count}, the first PID {first}, {comm}), so the daemon processes \
+                     are read instead, and the shims, re-parented to PID 1, take their time \
+                     with them when they exit; start dockerd in a cgroup of its own to count \
+                     them (scripts/setup does when it starts dockerd)"
+                ),
+            };
+        }
+        if groups.is_empty() {
+            return CpuAccounting {
+                groups,
+                container_parent: None,
+                note: "docker's CPU time leaves out the containerd shims and the runc processes \
+                       they run: the Docker daemons' cgroup could not be found, so the daemon \
+                       processes are read instead"
+                    .into(),
+            };
+        }
+        let cgroupfs = info.cgroup_driver == Some(SystemInfoCgroupDriverEnum::CGROUPFS);
+        let container_parent = cgroupfs.then_some(CONTAINER_CGROUP_PARENT);
+        groups.extend(container_parent.and_then(|parent| CpuGroup::at(parent, version)));
+        // A group within another is already in the other's figure.
+        let all = groups.clone();
+        groups.retain(|group| {
+            !all.iter()
+                .any(|other| other != group && group.within(other))
+        });
+        groups.dedup();
+        let paths: Vec<&str> = groups.iter().map(CpuGroup::path).collect();
+        let mut note = format!(
+            "docker's CPU time is the harness's plus what the scheduler charged to cgroup(s) {}: \
+             dockerd, containerd, the containerd shims and the runc processes they run, exited \
+             ones included",
+            paths.join(", ")
+        );
+        note += if cgroupfs {
+            ", and the containers"
+        } else {
+            "; the containers' own (runc's init in the container and the guest), in cgroups \
+             Docker's systemd driver places, are left out"
+        };
+        CpuAccounting {
+            groups,
+            container_parent,
+            note,
+        }
+    }
+
+    fn read(&self) -> CpuTime {
+        if self.groups.is_empty() {
+            return process_tree_cpu(&daemon_pids());
+        }
+        self.groups
+            .iter()
+            .filter_map(CpuGroup::usage)
+            .fold(CpuTime::default(), |sum, usage| sum.plus(usage))
+    }
 }
 
 /// The socket of the engine to measure: its default one, or the one
@@ -89,7 +214,15 @@ impl Docker {
     pub fn new(env: &Env) -> Result<Self> {
         let (client, runtime) = connect()?;
         runtime.block_on(ensure_images(&client, env))?;
-        Ok(Docker { client, runtime })
+        let info = runtime
+            .block_on(client.info())
+            .context("asking the Docker daemon how it places containers in cgroups")?;
+        let cpu = CpuAccounting::choose(&info);
+        Ok(Docker {
+            client,
+            runtime,
+            cpu,
+        })
     }
 }
 
@@ -174,7 +307,11 @@ fn build_context(files: &[(&str, &[u8], u32)]) -> Result<Vec<u8>> {
 
 /// Creates a container of `guest` with the tool's label and no network; a
 /// `hold` container gets standard input, its release signal.
-async fn create(client: &Client, guest: Guest) -> Result<String, String> {
+async fn create(
+    client: &Client,
+    guest: Guest,
+    cgroup_parent: Option<&str>,
+) -> Result<String, String> {
     let with_stdin = guest == Guest::Hold;
     let body = ContainerCreateBody {
         image: Some(image(guest)),
@@ -184,6 +321,7 @@ async fn create(client: &Client, guest: Guest) -> Result<String, String> {
         attach_stdin: Some(with_stdin),
         host_config: Some(HostConfig {
             network_mode: Some("none".into()),
+            cgroup_parent: cgroup_parent.map(String::from),
             ..HostConfig::default()
         }),
         ..ContainerCreateBody::default()
@@ -229,9 +367,12 @@ fn with_message(message: &str) -> String {
 
 /// One cold start, create + start + wait: how long it took or why it
 /// failed, when it ended, and the container it made (to be removed).
-async fn cold_start(client: &Client) -> (Result<Duration, String>, Instant, Option<String>) {
+async fn cold_start(
+    client: &Client,
+    cgroup_parent: Option<&str>,
+) -> (Result<Duration, String>, Instant, Option<String>) {
     let requested = Instant::now();
-    let id = match create(client, Guest::Noop).await {
+    let id = match create(client, Guest::Noop, cgroup_parent).await {
         Ok(id) => id,
         Err(e) => return (Err(e), Instant::now(), None),
     };
@@ -257,9 +398,9 @@ impl Sandbox for Docker {
 
     fn cold_starts(&self, workers: usize) -> Result<Batch> {
         let begin = Instant::now();
-        let outcomes = self
-            .runtime
-            .block_on(join_all((0..workers).map(|_| cold_start(&self.client))));
+        let outcomes = self.runtime.block_on(join_all(
+            (0..workers).map(|_| cold_start(&self.client, self.cpu.container_parent)),
+        ));
         let last_exit = outcomes.iter().map(|o| o.1).max().unwrap_or(begin);
         // Removed once every start of the batch has ended, so that no removal
         // loads the daemon during another worker's timed start.
@@ -299,6 +440,7 @@ impl Sandbox for Docker {
         let starting = self.runtime.spawn(start_holds(
             self.client.clone(),
             workers,
+            self.cpu.container_parent,
             started.clone(),
             ready.clone(),
         ));
@@ -321,11 +463,24 @@ impl Sandbox for Docker {
     fn daemons(&self) -> Vec<i32> {
         daemon_pids()
     }
+
+    fn daemon_cpu(&self) -> CpuTime {
+        self.cpu.read()
+    }
+
+    fn accounting_note(&self) -> Option<String> {
+        Some(self.cpu.note.clone())
+    }
 }
 
 /// The engine's long-lived processes.
 fn daemon_pids() -> Vec<i32> {
     processes_named(|comm| comm == "dockerd" || comm == "containerd")
+}
+
+/// containerd's shims, one per running container.
+fn shim_pids() -> Vec<i32> {
+    processes_named(|comm| comm.starts_with("containerd-shim"))
 }
 
 /// What the background start-up has done so far.
@@ -354,6 +509,7 @@ struct HeldContainers {
 async fn start_holds(
     client: Client,
     workers: usize,
+    cgroup_parent: Option<&'static str>,
     started: Arc<Mutex<Started>>,
     ready: Arc<AtomicUsize>,
 ) {
@@ -361,7 +517,7 @@ async fn start_holds(
         if started.lock().expect("no panics under the lock").cancelled {
             return;
         }
-        if let Err(e) = start_hold(&client, &started, &ready).await {
+        if let Err(e) = start_hold(&client, cgroup_parent, &started, &ready).await {
             started.lock().expect("no panics under the lock").error = Some(format!("{e:#}"));
             return;
         }
@@ -370,10 +526,11 @@ async fn start_holds(
 
 async fn start_hold(
     client: &Client,
+    cgroup_parent: Option<&str>,
     started: &Arc<Mutex<Started>>,
     ready: &Arc<AtomicUsize>,
 ) -> Result<()> {
-    let id = create(client, Guest::Hold)
+    let id = create(client, Guest::Hold, cgroup_parent)
         .await
         .map_err(anyhow::Error::msg)?;
     started
@@ -426,9 +583,7 @@ impl Held for HeldContainers {
     fn accounted_pids(&self) -> Vec<i32> {
         let mut pids = daemon_pids();
         // The shims themselves and the container processes they parent.
-        pids.extend(descendants(&processes_named(|comm| {
-            comm.starts_with("containerd-shim")
-        })));
+        pids.extend(descendants(&shim_pids()));
         pids.sort_unstable();
         pids.dedup();
         pids

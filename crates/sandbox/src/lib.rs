@@ -22,6 +22,7 @@ mod thread;
 use anyhow::{bail, Result};
 use isobench_faaslet::{ReleaseGate, RuntimeConfig};
 use isobench_guests::Guests;
+use isobench_measure::CpuTime;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -65,6 +66,19 @@ pub trait Sandbox: Send + Sync {
     /// (a container daemon): their CPU time and I/O are part of the cost.
     fn daemons(&self) -> Vec<i32> {
         Vec::new()
+    }
+
+    /// CPU time so far of the work done outside the harness for every start
+    /// (the daemons', and their helpers' that they reaped or that have
+    /// exited): zero for a sandbox without daemons.
+    fn daemon_cpu(&self) -> CpuTime {
+        CpuTime::default()
+    }
+
+    /// How this sandbox's cost is counted, where a reader of its figures
+    /// must know.
+    fn accounting_note(&self) -> Option<String> {
+        None
     }
 }
 

@@ -1,9 +1,11 @@
 //! Held containers are in the accounted set with the processes that run them:
 //! for `docker`, against the real engine, their shims and the daemons, and
-//! nothing is left after; for `runc`, the runtime's processes.
+//! nothing is left after, and Docker's CPU time keeps its exited helpers';
+//! for `runc`, the runtime's processes.
 
 use isobench_faaslet::RuntimeConfig;
 use isobench_guests::Guests;
+use isobench_measure::{process_tree_cpu, CgroupVersion, CpuGroup};
 use isobench_sandbox::{create, Env, Held, Sandbox};
 use std::process::Command;
 use std::sync::Arc;
@@ -83,6 +85,38 @@ fn held_containers_are_accounted_and_cold_starts_clean_up() {
     }
     assert_eq!(batch.teardown.len(), 2);
     assert!(labelled_containers().is_empty());
+
+    // Docker's CPU time, read from the cgroups of the daemons (set-up starts
+    // dockerd in one of its own) and of the containers, keeps what the shims
+    // and their runc processes used: they exit re-parented to PID 1, and
+    // reading the daemon processes, as when the cgroup is shared, loses it.
+    let note = docker.accounting_note().unwrap();
+    assert!(note.contains("charged to cgroup"), "{note}");
+    let version = match CpuGroup::at("/", CgroupVersion::V1) {
+        Some(_) => CgroupVersion::V1,
+        None => CgroupVersion::V2,
+    };
+    let everything = CpuGroup::at("/", version).unwrap();
+    let daemons = docker.daemons();
+    let read = || {
+        let groups = docker.daemon_cpu().total();
+        let processes = process_tree_cpu(&daemons).total();
+        (groups, processes, everything.usage().unwrap().total())
+    };
+    let before = read();
+    for _ in 0..5 {
+        docker.cold_starts(1).unwrap();
+    }
+    let after = read();
+    let (groups, processes, machine) = (after.0 - before.0, after.1 - before.1, after.2 - before.2);
+    // Here the groups read about twice what the processes do.
+    assert!(
+        groups >= processes * 13 / 10,
+        "the groups read {groups:?}, the daemon processes {processes:?} ({note})"
+    );
+    // A group counted twice (one within another) would pass what the whole
+    // machine's root group was charged.
+    assert!(groups <= machine, "{groups:?} of the machine's {machine:?}");
 }
 
 #[test]

@@ -18,6 +18,9 @@ pub struct SuiteResult {
     pub summary: String,
     /// One line per runtime or configuration that could not be measured.
     pub failures: Vec<String>,
+    /// How a figure was counted, where a reader must know (kept with the
+    /// run's notes).
+    pub notes: Vec<String>,
 }
 
 /// Notes in `result` that `suite` stopped early, when a stop was asked for

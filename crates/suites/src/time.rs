@@ -6,9 +6,11 @@
 //! shared VMs do) shifts them all alike rather than whichever ran last.
 //! CPU, disk I/O and hardware counters are read around each block, not each
 //! batch: reading `/proc` between batches would itself slow the next start.
-//! CPU time and I/O are the harness's, its reaped children's and the
-//! sandbox's daemons' (`dockerd` and `containerd` for Docker), plus the whole
-//! machine's busy time, which catches short-lived helpers such as the shims.
+//! CPU time is the harness's, its reaped children's and the sandbox's
+//! daemons' (for Docker, its cgroups': the daemons, the shims and runc
+//! processes they run, and the containers; see [`Sandbox::daemon_cpu`]);
+//! disk I/O the harness's and the daemons'; and the whole machine's busy
+//! time is read as well.
 //! Removing what a worker leaves behind (a Docker container) is timed apart,
 //! as `remove_ns`, not hidden in the cold start.
 //!
@@ -21,8 +23,8 @@
 
 use crate::{note_if_stopped, progress, push_failure, Series, SuiteResult};
 use isobench_measure::{
-    block_devices, io_unreadable, process_io, process_tree_cpu, CpuTime, HardwareCounters,
-    HardwareCounts, IoBytes, MachineCpu, ProcessIo,
+    block_devices, io_unreadable, process_io, CpuTime, HardwareCounters, HardwareCounts, IoBytes,
+    MachineCpu, ProcessIo,
 };
 use isobench_report::faasm::{faasm_runtime_name, TimeRow};
 use isobench_report::record::values;
@@ -75,7 +77,10 @@ pub fn run(
         }
         bar.set_message(format!("preparing {runtime}"));
         match create(runtime, env, max_workers).and_then(counted_in_full) {
-            Ok(sandbox) => sandboxes.push(sandbox),
+            Ok(sandbox) => {
+                result.notes.extend(sandbox.accounting_note());
+                sandboxes.push(sandbox);
+            }
             Err(e) => {
                 // A probe that Ctrl-C cut short is not the runtime's failure.
                 push_failure(&mut result, runtime, &e);
@@ -175,7 +180,12 @@ impl Reading {
     /// Reading `/proc` and `/sys` is the harness's work too: its own CPU time
     /// and counters are read nearest the block (last at its start, first at
     /// its end), so that this work is not counted as the block's.
-    fn at(edge: Edge, counters: &mut Option<HardwareCounters>, daemons: &[i32]) -> Reading {
+    fn at(
+        edge: Edge,
+        counters: &mut Option<HardwareCounters>,
+        sandbox: &dyn Sandbox,
+        daemons: &[i32],
+    ) -> Reading {
         let own = |counters: &mut Option<HardwareCounters>| {
             let counts = counters.as_mut().and_then(|c| c.read().ok());
             (CpuTime::harness_and_reaped_children(), counts)
@@ -184,7 +194,7 @@ impl Reading {
         let mut processes = vec![std::process::id() as i32];
         processes.extend_from_slice(daemons);
         let (daemon_cpu, system_cpu, io, block) = (
-            process_tree_cpu(daemons),
+            sandbox.daemon_cpu(),
             MachineCpu::now().busy,
             process_io(&processes),
             block_devices(),
@@ -255,7 +265,7 @@ impl<'a> Config<'a> {
         records: &mut Vec<Record>,
     ) {
         let daemons = self.sandbox.daemons();
-        let before = Reading::at(Edge::Start, counters, &daemons);
+        let before = Reading::at(Edge::Start, counters, self.sandbox, &daemons);
         for iteration in iterations {
             if !self.pause.is_zero() {
                 std::thread::sleep(self.pause);
@@ -265,7 +275,7 @@ impl<'a> Config<'a> {
             }
             self.batch(iteration as u64, records);
         }
-        let after = Reading::at(Edge::End, counters, &daemons);
+        let after = Reading::at(Edge::End, counters, self.sandbox, &daemons);
         self.totals.add(&before, &after);
     }
 
