@@ -60,11 +60,14 @@ pub fn profile(args: ProfileArgs) -> Result<()> {
         workload.path.into(),
         "--seconds".into(),
         args.seconds.to_string().into(),
-        "--memory-cap-mib".into(),
-        args.common.faaslet.memory_cap_mib.to_string().into(),
-        "--time-limit".into(),
-        args.common.faaslet.time_limit.to_string().into(),
     ];
+    target.extend(
+        args.common
+            .faaslet
+            .config()
+            .limit_options()
+            .map(OsString::from),
+    );
     if let Some(dir) = workload.preopen {
         target.extend(["--preopen".into(), dir.into()]);
     }

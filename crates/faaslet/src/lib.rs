@@ -85,6 +85,20 @@ pub struct RuntimeConfig {
     pub lazy_tables: bool,
 }
 
+impl RuntimeConfig {
+    /// The limits as options of the `isobench` child processes that run
+    /// Faaslets apart (`__host`, `__wasm-run`, `__profile-target`), which
+    /// parse them back into their configuration.
+    pub fn limit_options(&self) -> [String; 4] {
+        [
+            "--memory-cap-mib".into(),
+            (self.memory_cap >> 20).to_string(),
+            "--time-limit".into(),
+            self.time_limit.as_secs_f64().to_string(),
+        ]
+    }
+}
+
 impl Default for RuntimeConfig {
     fn default() -> Self {
         RuntimeConfig {

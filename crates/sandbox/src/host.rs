@@ -138,14 +138,7 @@ impl HostProcess {
         let mut child = Command::new(&env.host_exe)
             .arg("__host")
             .args(["--runtime", runtime, "--workers", &workers.to_string()])
-            .args([
-                "--memory-cap-mib",
-                &(env.faaslet.memory_cap >> 20).to_string(),
-            ])
-            .args([
-                "--time-limit",
-                &env.faaslet.time_limit.as_secs_f64().to_string(),
-            ])
+            .args(env.faaslet.limit_options())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())

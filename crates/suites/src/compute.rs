@@ -109,8 +109,7 @@ fn unchecked_wasm_launch(
     let mut launch = Launch::new(host_exe)
         .arg("__wasm-run")
         .arg(wasm)
-        .arg("--memory-cap-mib")
-        .arg((engine.memory_cap >> 20).to_string());
+        .args(engine.limit_options());
     if engine.inlining {
         launch = launch.arg("--inlining");
     }
