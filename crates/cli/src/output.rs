@@ -67,7 +67,7 @@ impl Output {
             git_revision: env!("ISOBENCH_GIT_REVISION").into(),
             command_line: std::env::args().collect(),
             started_at,
-            host: isobench_measure::host(),
+            host: isobench_measure::machine(),
             versions,
             settings,
             notes: build_notes(),

@@ -6,7 +6,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use isobench_measure::Host;
+use isobench_measure::Machine;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Meta {
@@ -14,7 +14,7 @@ pub struct Meta {
     pub git_revision: String,
     pub command_line: Vec<String>,
     pub started_at: String,
-    pub host: Host,
+    pub host: Machine,
     /// Versions of every runtime, engine and compiler used.
     pub versions: BTreeMap<String, String>,
     /// Settings that shape the numbers (engine configuration, guest flags, ...).

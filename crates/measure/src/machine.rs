@@ -1,10 +1,11 @@
-//! The host fingerprint recorded with every run.
+//! The machine's fingerprint recorded with every run (as `host` in
+//! `meta.json`).
 
 use procfs::{CpuInfo, Current, Meminfo};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize)]
-pub struct Host {
+pub struct Machine {
     pub hostname: String,
     pub kernel: String,
     pub cpu_model: String,
@@ -12,7 +13,7 @@ pub struct Host {
     pub memory_bytes: u64,
 }
 
-pub fn host() -> Host {
+pub fn machine() -> Machine {
     let read = |path: &str| {
         std::fs::read_to_string(path)
             .map(|s| s.trim().to_string())
@@ -22,7 +23,7 @@ pub fn host() -> Host {
         .ok()
         .and_then(|info| info.model_name(0).map(str::to_string))
         .unwrap_or_else(|| "unknown".into());
-    Host {
+    Machine {
         hostname: read("/proc/sys/kernel/hostname"),
         kernel: format!(
             "{} {}",
