@@ -141,7 +141,7 @@ fn more_workers_than_a_process_can_have_are_refused_before_anything_runs() {
         &[
             "mem",
             "--runtime",
-            "process,thread",
+            "thread",
             "--workers",
             "0,10000000",
             "--out",
@@ -150,6 +150,30 @@ fn more_workers_than_a_process_can_have_are_refused_before_anything_runs() {
         &[
             "thread with 10000000 workers",
             "sysctl -w vm.max_map_count=",
+        ],
+    );
+    assert!(!out.exists(), "the run went ahead before refusing");
+}
+
+#[test]
+fn more_workers_than_the_kernel_has_task_ids_for_are_refused_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("results");
+    // Past the largest pid_max a 64-bit kernel allows (4,194,304).
+    refused(
+        &[
+            "time",
+            "--runtime",
+            "crun,process",
+            "--workers",
+            "1,5000000",
+            "--out",
+            out.to_str().unwrap(),
+        ],
+        &[
+            "crun with 5000000 workers",
+            "at least 10000000 threads or processes",
+            "kernel.pid_max",
         ],
     );
     assert!(!out.exists(), "the run went ahead before refusing");

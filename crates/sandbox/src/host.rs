@@ -8,7 +8,7 @@
 //! joins them and exits 0, or 1 if any failed.
 
 use crate::on_threads::HeldThreads;
-use crate::{faaslet_config, thread_runtime, thread_worker, Env, Held};
+use crate::{faaslet_config, thread_runtime, thread_worker, Env, Held, ThreadRuntime};
 use anyhow::{bail, Context, Result};
 use isobench_faaslet::Runtime;
 use std::io::{BufRead, BufReader, Read, Write};
@@ -34,26 +34,71 @@ pub fn serve(env: &Env, runtime: &str, workers: usize) -> Result<()> {
     held.finish()
 }
 
-/// Refuses, before anything is measured, more concurrent workers than one
-/// process can have: more memory mappings than `vm.max_map_count` allows,
-/// or more Faaslets than its address space has room for. Only runtimes whose
-/// workers are threads have such a limit. Nothing else is prepared here: a
-/// runtime that cannot be is reported when its turn comes, and the run goes
-/// on with the others.
+/// Refuses, before anything is measured, more concurrent workers than the
+/// machine can have. Runtimes whose workers are threads of one process are
+/// bounded by that process: its memory mappings (`vm.max_map_count`) and,
+/// for Faaslets, its address space. Every runtime is bounded by the
+/// kernel's task ids: each thread and process takes one, and past the
+/// limit every fork on the machine fails, not only the harness's. Nothing
+/// else is prepared here: a runtime that cannot be is reported when its
+/// turn comes, and the run goes on with the others.
 pub fn check_capacity(env: &Env, runtime: &str, workers: usize) -> Result<()> {
-    let Some(threads) = thread_runtime(runtime) else {
+    let threads = thread_runtime(runtime);
+    let within_one_process = |threads: ThreadRuntime| {
+        check_mapping_limit(workers * threads.mappings_per_worker())?;
+        // Making the engine reserves its whole pool of Faaslet slots,
+        // which fails when the address space cannot hold them.
+        if threads.faaslets {
+            Runtime::new(faaslet_config(env, workers))?;
+        }
+        anyhow::Ok(())
+    };
+    threads
+        .map_or(Ok(()), within_one_process)
+        .and_then(|()| check_task_limit(runtime, workers))
+        .with_context(|| format!("{runtime} with {workers} workers"))
+}
+
+/// Refuses workers that need more task ids (threads and processes) than the
+/// kernel has left: each worker takes one, and a container two at least
+/// (its runtime's process or shim, and the container's).
+fn check_task_limit(runtime: &str, workers: usize) -> Result<()> {
+    let read =
+        |path: &str| -> Option<usize> { std::fs::read_to_string(path).ok()?.trim().parse().ok() };
+    let (Some(pid_max), Some(threads_max)) = (
+        read("/proc/sys/kernel/pid_max"),
+        read("/proc/sys/kernel/threads-max"),
+    ) else {
         return Ok(());
     };
-    check_mapping_limit(workers * threads.mappings_per_worker())
-        .and_then(|()| {
-            // Making the engine reserves its whole pool of Faaslet slots,
-            // which fails when the address space cannot hold them.
-            if threads.faaslets {
-                Runtime::new(faaslet_config(env, workers))?;
-            }
-            Ok(())
+    // The fourth field of loadavg is running/total tasks.
+    let in_use: usize = std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|load| {
+            load.split_whitespace()
+                .nth(3)?
+                .split_once('/')?
+                .1
+                .parse()
+                .ok()
         })
-        .with_context(|| format!("{runtime} with {workers} workers"))
+        .unwrap_or(0);
+    let per_worker = if matches!(runtime, "docker" | "runc" | "crun") {
+        2
+    } else {
+        1
+    };
+    let needed = workers.saturating_mul(per_worker);
+    let limit = pid_max.min(threads_max);
+    if in_use.saturating_add(needed) > limit {
+        bail!(
+            "these workers need at least {needed} threads or processes besides the {in_use} \
+             running, but the kernel allows {limit} in all (kernel.pid_max {pid_max}, \
+             kernel.threads-max {threads_max}): ask for fewer workers, or raise the limits \
+             (`sysctl -w kernel.pid_max=N kernel.threads-max=N`; pid_max is at most 4194304)"
+        );
+    }
+    Ok(())
 }
 
 /// Starts the workers and waits until every one of them is at the gate.
