@@ -117,6 +117,25 @@ fn held_containers_are_accounted_and_cold_starts_clean_up() {
     // A group counted twice (one within another) would pass what the whole
     // machine's root group was charged.
     assert!(groups <= machine, "{groups:?} of the machine's {machine:?}");
+
+    // A container already running where the containers' cgroups are would
+    // count as the starts' work: that cgroup is then left out, and said so.
+    let other = Command::new("docker")
+        .args(["run", "-d", "-i", "--network", "none", "isobench/hold"])
+        .output()
+        .expect("running the docker CLI");
+    assert!(other.status.success(), "{other:?}");
+    let id = String::from_utf8_lossy(&other.stdout).trim().to_string();
+    let beside_it = create("docker", &env(), 1);
+    Command::new("docker")
+        .args(["rm", "-f", &id])
+        .output()
+        .expect("removing the container");
+    let note = beside_it.unwrap().accounting_note().unwrap();
+    assert!(
+        note.contains("is left out") && note.contains("containers already running (1)"),
+        "{note}"
+    );
 }
 
 #[test]
