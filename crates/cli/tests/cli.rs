@@ -179,6 +179,59 @@ fn more_workers_than_the_kernel_has_task_ids_for_are_refused_before_anything_run
     assert!(!out.exists(), "the run went ahead before refusing");
 }
 
+/// Where the `pids` controller's cgroups are: its v1 hierarchy, or the v2
+/// one when that has the controller.
+fn pids_hierarchy() -> Option<PathBuf> {
+    let mounts = std::fs::read_to_string("/proc/self/mounts").ok()?;
+    let mount = |fs: &str| {
+        mounts.lines().find_map(|line| {
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let pids = fs == "cgroup2" || fields[3].split(',').any(|o| o == "pids");
+            (fields[2] == fs && pids).then(|| PathBuf::from(fields[1]))
+        })
+    };
+    mount("cgroup").or_else(|| {
+        let v2 = mount("cgroup2")?;
+        let controllers = std::fs::read_to_string(v2.join("cgroup.subtree_control")).ok()?;
+        controllers
+            .split_whitespace()
+            .any(|c| c == "pids")
+            .then_some(v2)
+    })
+}
+
+#[test]
+fn more_workers_than_the_harness_cgroup_allows_are_refused_before_anything_runs() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("results");
+    // A pids cgroup that allows 200 tasks, as systemd's TasksMax would.
+    let hierarchy = pids_hierarchy().expect("a cgroup hierarchy with the pids controller");
+    let group = hierarchy.join(format!("isobench.test-{}", std::process::id()));
+    std::fs::create_dir(&group).expect("making a cgroup (the tests run as root)");
+    std::fs::write(group.join("pids.max"), "200").unwrap();
+    let output = Command::new("sh")
+        .arg("-c")
+        .arg(format!(
+            "echo $$ > {}/cgroup.procs && exec \"$0\" \"$@\"",
+            group.display()
+        ))
+        .arg(env!("CARGO_BIN_EXE_isobench"))
+        .args(["time", "--runtime", "process", "--workers", "500"])
+        .args(["--out", out.to_str().unwrap()])
+        .output()
+        .unwrap();
+    std::fs::remove_dir(&group).unwrap();
+    assert!(!output.status.success(), "500 workers were accepted");
+    let said = stderr(&output);
+    assert!(
+        said.contains("process with 500 workers")
+            && said.contains("pids.max")
+            && said.contains("leaves room for 19"),
+        "{said}"
+    );
+    assert!(!out.exists(), "the run went ahead before refusing");
+}
+
 #[test]
 fn a_runtime_that_cannot_be_prepared_is_reported_and_the_others_are_measured() {
     let dir = tempfile::tempdir().unwrap();

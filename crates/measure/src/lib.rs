@@ -16,7 +16,7 @@ mod perf;
 mod set;
 mod usage;
 
-pub use cgroup::{CgroupVersion, CpuGroup};
+pub use cgroup::{task_room, CgroupVersion, CpuGroup};
 pub use cpu::{process_tree_cpu, CpuTime, MachineCpu};
 pub use disk::{block_devices, io_unreadable, process_io, IoBytes, ProcessIo};
 pub use machine::{machine, Machine};

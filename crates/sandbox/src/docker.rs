@@ -87,14 +87,38 @@ impl CpuAccounting {
             Some(SystemInfoCgroupVersionEnum::_2) => CgroupVersion::V2,
             _ => CgroupVersion::V1,
         };
+        let fallback = |why: String| CpuAccounting {
+            groups: Vec::new(),
+            container_parent: None,
+            note: format!(
+                "docker's CPU time leaves out the containerd shims and the runc processes they \
+                 run (about half of it, measured where it could be counted): {why}, so the \
+                 daemon processes are read instead, and the shims, re-parented to PID 1, take \
+                 their time with them when they exit"
+            ),
+        };
         let daemons = daemon_pids();
-        let mut groups: Vec<CpuGroup> = daemons
+        let mut groups: Vec<CpuGroup> = Vec::new();
+        for group in daemons
             .iter()
             .filter_map(|&pid| CpuGroup::of_process(pid, version))
-            .collect();
-        let members: Vec<(String, HashSet<i32>)> = groups
+        {
+            if !groups.contains(&group) {
+                groups.push(group);
+            }
+        }
+        // A group within another is already in the other's figure.
+        let all = groups.clone();
+        groups.retain(|group| {
+            !all.iter()
+                .any(|other| other != group && group.within(other))
+        });
+        if groups.is_empty() || groups.iter().any(|group| group.usage().is_none()) {
+            return fallback("the Docker daemons' cgroup could not be found or read".into());
+        }
+        let members: Vec<(&str, HashSet<i32>)> = groups
             .iter()
-            .map(|group| (group.path().to_string(), group.members()))
+            .map(|group| (group.path(), group.members()))
             .collect();
         // Found after the members were read, so that none is newer.
         let mut roots = daemons.clone();
@@ -111,29 +135,11 @@ impl CpuAccounting {
         if let Some((path, first, count)) = foreign {
             let comm = std::fs::read_to_string(format!("/proc/{first}/comm"))
                 .map_or_else(|_| "?".to_string(), |comm| comm.trim().to_string());
-            return CpuAccounting {
-                groups: Vec::new(),
-                container_parent: None,
-                note: format!(
-                    "docker's CPU time leaves out the containerd shims and the runc processes \
-                     they run (about half of it, measured where it could be counted): the \
-                     cgroup of the Docker daemons, {path}, also holds processes that are not \
-                     Docker's ({count}, the first PID {first}, {comm}), so the daemon processes \
-                     are read instead, and the shims, re-parented to PID 1, take their time \
-                     with them when they exit; start dockerd in a cgroup of its own to count \
-                     them (scripts/setup does when it starts dockerd)"
-                ),
-            };
-        }
-        if groups.is_empty() {
-            return CpuAccounting {
-                groups,
-                container_parent: None,
-                note: "docker's CPU time leaves out the containerd shims and the runc processes \
-                       they run: the Docker daemons' cgroup could not be found, so the daemon \
-                       processes are read instead"
-                    .into(),
-            };
+            return fallback(format!(
+                "the cgroup of the Docker daemons, {path}, also holds processes that are not \
+                 Docker's ({count}, the first PID {first}, {comm}); stop dockerd and let \
+                 scripts/setup start it in a cgroup of its own to count them"
+            ));
         }
         // The containers' parent is read when it holds no other containers
         // now: a database left running would count as the starts' work.
@@ -142,28 +148,29 @@ impl CpuAccounting {
         let cgroupfs = info.cgroup_driver == Some(SystemInfoCgroupDriverEnum::CGROUPFS);
         let container_parent = cgroupfs.then_some(CONTAINER_CGROUP_PARENT);
         let containers = container_parent.and_then(|parent| CpuGroup::at(parent, version));
-        let containers_note = match &containers {
+        let containers_note = match containers {
             None if cgroupfs => format!("{left_out}: their cgroup could not be found"),
             None => format!("{left_out}: Docker's systemd driver places them"),
             Some(group) => match group.members().len() {
-                0 => {
-                    groups.push(group.clone());
+                // Docker makes it with its first container; made here, it
+                // is read from the first block on.
+                0 if std::fs::create_dir_all(group.dir()).is_ok() => {
+                    let counted = groups
+                        .iter()
+                        .any(|other| group.within(other) || other.within(&group));
+                    if !counted {
+                        groups.push(group);
+                    }
                     ", and the containers".to_string()
                 }
+                0 => format!("{left_out}: their cgroup could not be made"),
                 running => format!(
                     "{left_out}: their cgroup, {}, holds processes of containers already \
-                     running ({running}), whose time would be counted as the starts'",
+                     running ({running} now), whose time would be counted as the starts'",
                     group.path()
                 ),
             },
         };
-        // A group within another is already in the other's figure.
-        let all = groups.clone();
-        groups.retain(|group| {
-            !all.iter()
-                .any(|other| other != group && group.within(other))
-        });
-        groups.dedup();
         let paths: Vec<&str> = groups.iter().map(CpuGroup::path).collect();
         let note = format!(
             "docker's CPU time is the harness's plus what the scheduler charged to cgroup(s) {}: \
@@ -178,14 +185,16 @@ impl CpuAccounting {
         }
     }
 
-    fn read(&self) -> CpuTime {
+    /// `None` when a group read when the sandbox was made no longer can be.
+    fn read(&self) -> Option<CpuTime> {
         if self.groups.is_empty() {
-            return process_tree_cpu(&daemon_pids());
+            return Some(process_tree_cpu(&daemon_pids()));
         }
         self.groups
             .iter()
-            .filter_map(CpuGroup::usage)
-            .fold(CpuTime::default(), |sum, usage| sum.plus(usage))
+            .try_fold(CpuTime::default(), |sum, group| {
+                Some(sum.plus(group.usage()?))
+            })
     }
 }
 
@@ -477,7 +486,7 @@ impl Sandbox for Docker {
         daemon_pids()
     }
 
-    fn daemon_cpu(&self) -> CpuTime {
+    fn engine_cpu(&self) -> Option<CpuTime> {
         self.cpu.read()
     }
 

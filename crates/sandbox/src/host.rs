@@ -11,6 +11,7 @@ use crate::on_threads::HeldThreads;
 use crate::{faaslet_config, thread_runtime, thread_worker, Env, Held, ThreadRuntime};
 use anyhow::{bail, Context, Result};
 use isobench_faaslet::Runtime;
+use isobench_measure::task_room;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver, TryRecvError};
@@ -60,8 +61,9 @@ pub fn check_capacity(env: &Env, runtime: &str, workers: usize) -> Result<()> {
 }
 
 /// Refuses workers that need more task ids (threads and processes) than the
-/// kernel has left: each worker takes one, and a container two at least
-/// (its runtime's process or shim, and the container's).
+/// kernel has left, or than the `pids` cgroups this process is in allow:
+/// each worker takes one, and a container two at least (its runtime's
+/// process or shim, and the container's).
 fn check_task_limit(runtime: &str, workers: usize) -> Result<()> {
     let read =
         |path: &str| -> Option<usize> { std::fs::read_to_string(path).ok()?.trim().parse().ok() };
@@ -96,6 +98,16 @@ fn check_task_limit(runtime: &str, workers: usize) -> Result<()> {
              running, but the kernel allows {limit} in all (kernel.pid_max {pid_max}, \
              kernel.threads-max {threads_max}): ask for fewer workers, or raise the limits \
              (`sysctl -w kernel.pid_max=N kernel.threads-max=N`; pid_max is at most 4194304)"
+        );
+    }
+    // Docker's shims and containers live in its daemons' cgroups, not ours.
+    let in_our_cgroups = if runtime == "docker" { 0 } else { workers };
+    if let Some(room) = task_room().filter(|&room| in_our_cgroups > room) {
+        bail!(
+            "these workers need at least {in_our_cgroups} threads or processes in this \
+             process's cgroup, whose pids.max (systemd's TasksMax for the unit or slice it runs \
+             in) leaves room for {room}: ask for fewer workers, or raise that limit (for a \
+             login session, `systemctl set-property user-$(id -u).slice TasksMax=infinity`)"
         );
     }
     Ok(())

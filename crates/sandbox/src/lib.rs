@@ -22,7 +22,7 @@ mod thread;
 use anyhow::{bail, Result};
 use isobench_faaslet::{ReleaseGate, RuntimeConfig};
 use isobench_guests::Guests;
-use isobench_measure::CpuTime;
+use isobench_measure::{process_tree_cpu, CpuTime};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -68,11 +68,12 @@ pub trait Sandbox: Send + Sync {
         Vec::new()
     }
 
-    /// CPU time so far of the work done outside the harness for every start
-    /// (the daemons', and their helpers' that they reaped or that have
-    /// exited): zero for a sandbox without daemons.
-    fn daemon_cpu(&self) -> CpuTime {
-        CpuTime::default()
+    /// CPU time so far of the work done outside the harness for every start:
+    /// its daemons', with what they reaped, unless the sandbox knows better
+    /// (Docker reads its cgroups, which keep its exited helpers' and its
+    /// containers'). `None` when it can no longer be read.
+    fn engine_cpu(&self) -> Option<CpuTime> {
+        Some(process_tree_cpu(&self.daemons()))
     }
 
     /// How this sandbox's cost is counted, where a reader of its figures

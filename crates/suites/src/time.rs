@@ -8,7 +8,7 @@
 //! batch: reading `/proc` between batches would itself slow the next start.
 //! CPU time is the harness's, its reaped children's and the sandbox's
 //! daemons' (for Docker, its cgroups': the daemons, the shims and runc
-//! processes they run, and the containers; see [`Sandbox::daemon_cpu`]);
+//! processes they run, and the containers; see [`Sandbox::engine_cpu`]);
 //! disk I/O the harness's and the daemons'; and the whole machine's busy
 //! time is read as well.
 //! Removing what a worker leaves behind (a Docker container) is timed apart,
@@ -153,6 +153,9 @@ struct Totals {
     attempted_starts: usize,
     elapsed: Duration,
     cpu: Duration,
+    /// Set when a block's engine CPU time could not be read: the total
+    /// would leave it out, so none is recorded.
+    cpu_unread: bool,
     system_cpu: Duration,
     io: IoBytes,
     block: IoBytes,
@@ -161,7 +164,8 @@ struct Totals {
 
 /// What the resource counters read at one moment.
 struct Reading {
-    cpu: CpuTime,
+    /// `None` when the sandbox's engine could not be read.
+    cpu: Option<CpuTime>,
     system_cpu: Duration,
     io: ProcessIo,
     block: IoBytes,
@@ -193,15 +197,15 @@ impl Reading {
         let at_end = (edge == Edge::End).then(|| own(counters));
         let mut processes = vec![std::process::id() as i32];
         processes.extend_from_slice(daemons);
-        let (daemon_cpu, system_cpu, io, block) = (
-            sandbox.daemon_cpu(),
+        let (engine_cpu, system_cpu, io, block) = (
+            sandbox.engine_cpu(),
             MachineCpu::now().busy,
             process_io(&processes),
             block_devices(),
         );
         let (own_cpu, counts) = at_end.unwrap_or_else(|| own(counters));
         Reading {
-            cpu: own_cpu.plus(daemon_cpu),
+            cpu: engine_cpu.map(|engine| own_cpu.plus(engine)),
             system_cpu,
             io,
             block,
@@ -212,7 +216,10 @@ impl Reading {
 
 impl Totals {
     fn add(&mut self, before: &Reading, after: &Reading) {
-        self.cpu += after.cpu.since(before.cpu).total();
+        match (before.cpu, after.cpu) {
+            (Some(b), Some(a)) => self.cpu += a.since(b).total(),
+            _ => self.cpu_unread = true,
+        }
         self.system_cpu += after.system_cpu.saturating_sub(before.system_cpu);
         let (io, block) = (after.io.since(before.io), after.block.since(before.block));
         self.io = self.io.plus(io);
@@ -367,8 +374,17 @@ impl<'a> Config<'a> {
         // Read around whole blocks, these would also count what the machine
         // and the daemons did during the pauses.
         if self.pause.is_zero() {
+            if t.cpu_unread {
+                result.failures.push(format!(
+                    "{name}: CPU time not recorded: what the sandbox's engine used could not be \
+                     read in every block (a cgroup of Docker's daemons gone?)"
+                ));
+            } else {
+                result
+                    .records
+                    .push(total("cpu_ns", t.cpu.as_nanos() as f64, "ns"));
+            }
             result.records.extend([
-                total("cpu_ns", t.cpu.as_nanos() as f64, "ns"),
                 total("system_cpu_ns", t.system_cpu.as_nanos() as f64, "ns"),
                 total("disk_read_bytes", t.io.read as f64, "bytes"),
                 total("disk_write_bytes", t.io.write as f64, "bytes"),
@@ -644,7 +660,7 @@ fn resource_table(records: &[Record], runtimes: &[&str], workers: &[usize]) -> S
     format!(
         "### CPU and disk per cold start\n\nTotals over all iterations divided by the number of \
          starts tried (failed ones included: what they used is in the totals). System CPU is \
-         all the CPU time the machine worked (`/proc/stat`, 10 ms ticks; time the hypervisor \
+         all the CPU time the machine worked (`/proc/stat`: sampled at the kernel's tick, in 10 ms units; time the hypervisor \
          gave to other guests, steal, left out).\n\n{}\n",
         table.to_markdown()
     )
