@@ -94,7 +94,8 @@ impl CpuAccounting {
                 "docker's CPU time leaves out the containerd shims and the runc processes they \
                  run (about half of it, measured where it could be counted): {why}, so the \
                  daemon processes are read instead, and the shims, re-parented to PID 1, take \
-                 their time with them when they exit"
+                 their time with them when they exit. To count them, stop dockerd and let \
+                 scripts/setup start it in a cgroup of its own"
             ),
         };
         let daemons = daemon_pids();
@@ -137,8 +138,7 @@ impl CpuAccounting {
                 .map_or_else(|_| "?".to_string(), |comm| comm.trim().to_string());
             return fallback(format!(
                 "the cgroup of the Docker daemons, {path}, also holds processes that are not \
-                 Docker's ({count}, the first PID {first}, {comm}); stop dockerd and let \
-                 scripts/setup start it in a cgroup of its own to count them"
+                 Docker's ({count}, the first PID {first}, {comm})"
             ));
         }
         // The containers' parent is read when it holds no other containers
