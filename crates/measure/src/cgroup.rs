@@ -2,9 +2,11 @@
 //! cgroup and every ancestor of it as the task runs, so a group's figure
 //! keeps what its processes used after they have exited — which reading
 //! processes cannot: a container daemon's helpers are re-parented to PID 1
-//! when their parent exits, and their CPU time goes with them. The total is
-//! the scheduler's own, in nanoseconds, where `/proc/stat` samples ticks;
-//! only its split into user and system time is sampled.
+//! when their parent exits, and their CPU time goes with them. Below the
+//! root, the total is the scheduler's own (in nanoseconds in v1, in
+//! microseconds in v2), where `/proc/stat` samples ticks; only its split
+//! into user and system time is sampled. (The v2 root's is built from the
+//! same samples as `/proc/stat`.)
 
 use crate::cpu::CpuTime;
 use procfs::process::Process;
@@ -145,17 +147,18 @@ fn path_of(pid: i32, version: CgroupVersion, controller: &str) -> Option<String>
 /// `path` lies outside the part of it mounted here.
 fn dir_of(path: &str, version: CgroupVersion, controller: &str) -> Option<PathBuf> {
     let mounts = Process::myself().ok()?.mountinfo().ok()?;
-    let mount = mounts.into_iter().find(|mount| match version {
-        CgroupVersion::V1 => {
-            mount.fs_type == "cgroup" && mount.super_options.contains_key(controller)
-        }
-        CgroupVersion::V2 => mount.fs_type == "cgroup2",
-    })?;
-    let below_root = match mount.root.as_str() {
-        "/" => path,
-        root => path.strip_prefix(root)?,
-    };
-    Some(mount.mount_point.join(below_root.trim_start_matches('/')))
+    // The first mount of the hierarchy that shows `path` (a container may
+    // have one of only its own subtree).
+    mounts.into_iter().find_map(|mount| {
+        let ours = match version {
+            CgroupVersion::V1 => {
+                mount.fs_type == "cgroup" && mount.super_options.contains_key(controller)
+            }
+            CgroupVersion::V2 => mount.fs_type == "cgroup2",
+        };
+        let below_root = Path::new(path).strip_prefix(&mount.root).ok()?;
+        ours.then(|| mount.mount_point.join(below_root))
+    })
 }
 
 /// How many more tasks (threads and processes) this process and its

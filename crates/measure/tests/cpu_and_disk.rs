@@ -107,7 +107,7 @@ fn a_cgroup_keeps_the_cpu_time_of_a_process_that_has_exited() {
         Some(_) => CgroupVersion::V1,
         None => CgroupVersion::V2,
     };
-    let path = format!("/isobench-test-{}", std::process::id());
+    let path = format!("/isobench.test-{}", std::process::id());
     let group = TestGroup(CpuGroup::at(&path, version).expect("a cgroup hierarchy for CPU time"));
     std::fs::create_dir(group.0.dir()).expect("making a cgroup (the tests run as root)");
     assert_eq!(group.0.usage().unwrap().total(), Duration::ZERO);

@@ -144,21 +144,24 @@ impl CpuAccounting {
         // The containers' parent is read when it holds no other containers
         // now: a database left running would count as the starts' work.
         let left_out = "; the containers' own time (runc's set-up inside the container, and the \
-                        guest: about a tenth of the whole, measured where it could be) is left out";
+                        guest: about a tenth of the whole where it was measured) is left out";
         let cgroupfs = info.cgroup_driver == Some(SystemInfoCgroupDriverEnum::CGROUPFS);
         let container_parent = cgroupfs.then_some(CONTAINER_CGROUP_PARENT);
         let containers = container_parent.and_then(|parent| CpuGroup::at(parent, version));
         let containers_note = match containers {
             None if cgroupfs => format!("{left_out}: their cgroup could not be found"),
-            None => format!("{left_out}: Docker's systemd driver places them"),
+            None => format!(
+                "{left_out}: Docker's {} cgroup driver places them",
+                info.cgroup_driver
+                    .as_ref()
+                    .map_or("unknown".to_string(), |driver| driver.to_string())
+            ),
             Some(group) => match group.members().len() {
                 // Docker makes it with its first container; made here, it
                 // is read from the first block on.
                 0 if std::fs::create_dir_all(group.dir()).is_ok() => {
-                    let counted = groups
-                        .iter()
-                        .any(|other| group.within(other) || other.within(&group));
-                    if !counted {
+                    // (A daemon's group inside it would have made it non-empty.)
+                    if !groups.iter().any(|daemons| group.within(daemons)) {
                         groups.push(group);
                     }
                     ", and the containers".to_string()

@@ -100,14 +100,18 @@ fn check_task_limit(runtime: &str, workers: usize) -> Result<()> {
              (`sysctl -w kernel.pid_max=N kernel.threads-max=N`; pid_max is at most 4194304)"
         );
     }
-    // Docker's shims and containers live in its daemons' cgroups, not ours.
-    let in_our_cgroups = if runtime == "docker" { 0 } else { workers };
-    if let Some(room) = task_room().filter(|&room| in_our_cgroups > room) {
+    // Docker's shims and containers live in its daemons' cgroups, not ours;
+    // runc and crun put their containers under or beside ours.
+    if runtime == "docker" {
+        return Ok(());
+    }
+    if let Some(room) = task_room().filter(|&room| needed > room) {
         bail!(
-            "these workers need at least {in_our_cgroups} threads or processes in this \
+            "these workers need at least {needed} threads or processes in this \
              process's cgroup, whose pids.max (systemd's TasksMax for the unit or slice it runs \
              in) leaves room for {room}: ask for fewer workers, or raise that limit (for a \
-             login session, `systemctl set-property user-$(id -u).slice TasksMax=infinity`)"
+             user's login sessions, `systemctl set-property user-$(id -u).slice \
+             TasksMax=infinity`)"
         );
     }
     Ok(())

@@ -254,7 +254,9 @@ fn container_cgroups() -> Vec<PathBuf> {
     let mut pending = vec![PathBuf::from("/sys/fs/cgroup")];
     while let Some(dir) = pending.pop() {
         for entry in entries(&dir).into_iter().filter(|e| e.is_dir()) {
-            if file_name(&entry).starts_with(ID_PREFIX) {
+            // `isobench-PID-…`: not another cgroup of the tool's (setup's
+            // `isobench.dockerd`) nor one of an older name that holds dockerd.
+            if crate::owner_pid(&file_name(&entry), ID_PREFIX).is_some() {
                 found.push(entry);
             } else {
                 pending.push(entry);

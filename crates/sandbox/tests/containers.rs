@@ -115,8 +115,12 @@ fn held_containers_are_accounted_and_cold_starts_clean_up() {
         "the groups read {groups:?}, the daemon processes {processes:?} ({note})"
     );
     // A group counted twice (one within another) would pass what the whole
-    // machine's root group was charged.
-    assert!(groups <= machine, "{groups:?} of the machine's {machine:?}");
+    // machine's root group was charged. (A v2 root's figure is built from
+    // tick samples, which can read some percent low: hence the margin.)
+    assert!(
+        groups <= machine + machine / 10,
+        "{groups:?} of the machine's {machine:?}"
+    );
 
     // A container already running where the containers' cgroups are would
     // count as the starts' work: that cgroup is then left out, and said so.
@@ -141,15 +145,19 @@ fn held_containers_are_accounted_and_cold_starts_clean_up() {
         .output()
         .expect("removing the container");
     let note = beside_it.unwrap().accounting_note().unwrap();
-    // Under Docker's systemd driver the containers' cgroups are never read.
-    let expected = match note.contains("systemd driver") {
-        true => "is left out: Docker's systemd driver places them",
-        false => {
-            "is left out: their cgroup, /docker, holds processes of containers already \
-                  running (1 now)"
-        }
+    // Under any driver but cgroupfs the containers' cgroups are never read.
+    let driver = Command::new("docker")
+        .args(["info", "--format", "{{.CgroupDriver}}"])
+        .output()
+        .expect("running the docker CLI");
+    let driver = String::from_utf8_lossy(&driver.stdout).trim().to_string();
+    let expected = match driver.as_str() {
+        "cgroupfs" => "is left out: their cgroup, /docker, holds processes of containers already \
+                       running ("
+            .to_string(),
+        other => format!("is left out: Docker's {other} cgroup driver places them"),
     };
-    assert!(note.contains(expected), "{note}");
+    assert!(note.contains(&expected), "{note}");
 }
 
 #[test]

@@ -8,7 +8,8 @@
 //! batch: reading `/proc` between batches would itself slow the next start.
 //! CPU time is the harness's, its reaped children's and the sandbox's
 //! daemons' (for Docker, its cgroups': the daemons, the shims and runc
-//! processes they run, and the containers; see [`Sandbox::engine_cpu`]);
+//! processes they run, and under its cgroupfs driver the containers; see
+//! [`Sandbox::engine_cpu`]);
 //! disk I/O the harness's and the daemons'; and the whole machine's busy
 //! time is read as well.
 //! Removing what a worker leaves behind (a Docker container) is timed apart,
@@ -217,7 +218,9 @@ impl Reading {
 impl Totals {
     fn add(&mut self, before: &Reading, after: &Reading) {
         match (before.cpu, after.cpu) {
-            (Some(b), Some(a)) => self.cpu += a.since(b).total(),
+            // The total's difference: the user/system split of a cgroup's
+            // exact total is sampled, and either part may step back.
+            (Some(b), Some(a)) => self.cpu += a.total().saturating_sub(b.total()),
             _ => self.cpu_unread = true,
         }
         self.system_cpu += after.system_cpu.saturating_sub(before.system_cpu);
