@@ -22,6 +22,17 @@ pub enum CgroupVersion {
     V2,
 }
 
+impl CgroupVersion {
+    /// The hierarchy that accounts this machine's CPU time: v1's `cpuacct`
+    /// one where it is mounted, else v2's.
+    pub fn accounting_cpu() -> CgroupVersion {
+        match dir_of("/", CgroupVersion::V1, "cpuacct") {
+            Some(_) => CgroupVersion::V1,
+            None => CgroupVersion::V2,
+        }
+    }
+}
+
 /// One cgroup of the hierarchy that accounts CPU time.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct CpuGroup {

@@ -87,60 +87,23 @@ impl CpuAccounting {
             Some(SystemInfoCgroupVersionEnum::_2) => CgroupVersion::V2,
             _ => CgroupVersion::V1,
         };
-        let fallback = |why: String| CpuAccounting {
-            groups: Vec::new(),
-            container_parent: None,
-            note: format!(
-                "docker's CPU time leaves out the containerd shims and the runc processes they \
-                 run (about half of it, measured where it could be counted): {why}, so the \
-                 daemon processes are read instead, and the shims, re-parented to PID 1, take \
-                 their time with them when they exit. To count them, stop dockerd and let \
-                 scripts/setup start it in a cgroup of its own"
-            ),
-        };
-        let daemons = daemon_pids();
-        let mut groups: Vec<CpuGroup> = Vec::new();
-        for group in daemons
-            .iter()
-            .filter_map(|&pid| CpuGroup::of_process(pid, version))
-        {
-            if !groups.contains(&group) {
-                groups.push(group);
+        let mut groups = match daemon_groups(version) {
+            Ok(groups) => groups,
+            Err(why) => {
+                return CpuAccounting {
+                    groups: Vec::new(),
+                    container_parent: None,
+                    note: format!(
+                        "docker's CPU time leaves out the containerd shims and the runc \
+                         processes they run (about half of it, measured where it could be \
+                         counted): {why}, so the daemon processes are read instead, and the \
+                         shims, re-parented to PID 1, take their time with them when they exit. \
+                         To count them, stop dockerd and let scripts/setup start it in a cgroup \
+                         of its own"
+                    ),
+                }
             }
-        }
-        // A group within another is already in the other's figure.
-        let all = groups.clone();
-        groups.retain(|group| {
-            !all.iter()
-                .any(|other| other != group && group.within(other))
-        });
-        if groups.is_empty() || groups.iter().any(|group| group.usage().is_none()) {
-            return fallback("the Docker daemons' cgroup could not be found or read".into());
-        }
-        let members: Vec<(&str, HashSet<i32>)> = groups
-            .iter()
-            .map(|group| (group.path(), group.members()))
-            .collect();
-        // Found after the members were read, so that none is newer.
-        let mut roots = daemons.clone();
-        roots.extend(shim_pids());
-        let docker: HashSet<i32> = descendants(&roots).into_iter().collect();
-        let foreign = members.iter().find_map(|(path, pids)| {
-            let mut others = pids
-                .iter()
-                .filter(|pid| !docker.contains(pid) && Path::new(&format!("/proc/{pid}")).exists());
-            others
-                .next()
-                .map(|first| (path, *first, 1 + others.count()))
-        });
-        if let Some((path, first, count)) = foreign {
-            let comm = std::fs::read_to_string(format!("/proc/{first}/comm"))
-                .map_or_else(|_| "?".to_string(), |comm| comm.trim().to_string());
-            return fallback(format!(
-                "the cgroup of the Docker daemons, {path}, also holds processes that are not \
-                 Docker's ({count}, the first PID {first}, {comm})"
-            ));
-        }
+        };
         // The containers' parent is read when it holds no other containers
         // now: a database left running would count as the starts' work.
         let left_out = "; the containers' own time (runc's set-up inside the container, and the \
@@ -199,6 +162,56 @@ impl CpuAccounting {
                 Some(sum.plus(group.usage()?))
             })
     }
+}
+
+/// The cgroups of the Docker daemons, each once and none within another,
+/// if they can be read and hold only Docker's processes (the daemons, the
+/// shims and what those run); else why not.
+fn daemon_groups(version: CgroupVersion) -> Result<Vec<CpuGroup>, String> {
+    let daemons = daemon_pids();
+    let mut groups: Vec<CpuGroup> = Vec::new();
+    for group in daemons
+        .iter()
+        .filter_map(|&pid| CpuGroup::of_process(pid, version))
+    {
+        if !groups.contains(&group) {
+            groups.push(group);
+        }
+    }
+    // A group within another is already in the other's figure.
+    let all = groups.clone();
+    groups.retain(|group| {
+        !all.iter()
+            .any(|other| other != group && group.within(other))
+    });
+    if groups.is_empty() || groups.iter().any(|group| group.usage().is_none()) {
+        return Err("the Docker daemons' cgroup could not be found or read".into());
+    }
+    let members: Vec<(&str, HashSet<i32>)> = groups
+        .iter()
+        .map(|group| (group.path(), group.members()))
+        .collect();
+    // Found after the members were read, so that none is newer.
+    let mut roots = daemons;
+    roots.extend(shim_pids());
+    let docker: HashSet<i32> = descendants(&roots).into_iter().collect();
+    let foreign = members.iter().find_map(|(path, pids)| {
+        let mut others = pids
+            .iter()
+            .filter(|pid| !docker.contains(pid) && Path::new(&format!("/proc/{pid}")).exists());
+        others
+            .next()
+            .map(|first| (path, *first, 1 + others.count()))
+    });
+    if let Some((path, first, count)) = foreign {
+        let comm = std::fs::read_to_string(format!("/proc/{first}/comm"))
+            .map_or_else(|_| "?".to_string(), |comm| comm.trim().to_string());
+        return Err(format!(
+            "the cgroup of the Docker daemons, {path}, also holds processes that are not \
+             Docker's ({count}, the first PID {first}, {comm})"
+        ));
+    }
+    Ok(groups)
 }
 
 /// The socket of the engine to measure: its default one, or the one

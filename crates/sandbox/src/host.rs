@@ -13,6 +13,7 @@ use anyhow::{bail, Context, Result};
 use isobench_faaslet::Runtime;
 use isobench_measure::task_room;
 use std::io::{BufRead, BufReader, Read, Write};
+use std::path::Path;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::sync::mpsc::{channel, Receiver, TryRecvError};
 use std::time::Duration;
@@ -65,11 +66,9 @@ pub fn check_capacity(env: &Env, runtime: &str, workers: usize) -> Result<()> {
 /// each worker takes one, and a container two at least (its runtime's
 /// process or shim, and the container's).
 fn check_task_limit(runtime: &str, workers: usize) -> Result<()> {
-    let read =
-        |path: &str| -> Option<usize> { std::fs::read_to_string(path).ok()?.trim().parse().ok() };
     let (Some(pid_max), Some(threads_max)) = (
-        read("/proc/sys/kernel/pid_max"),
-        read("/proc/sys/kernel/threads-max"),
+        kernel_limit("kernel/pid_max"),
+        kernel_limit("kernel/threads-max"),
     ) else {
         return Ok(());
     };
@@ -117,6 +116,15 @@ fn check_task_limit(runtime: &str, workers: usize) -> Result<()> {
     Ok(())
 }
 
+/// A limit the kernel shows under `/proc/sys` (`kernel/pid_max`), if readable.
+fn kernel_limit(name: &str) -> Option<usize> {
+    std::fs::read_to_string(Path::new("/proc/sys").join(name))
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
 /// Starts the workers and waits until every one of them is at the gate.
 fn start_all(env: &Env, runtime: &str, workers: usize) -> Result<HeldThreads> {
     let worker = thread_worker(runtime, env, workers)?;
@@ -140,10 +148,7 @@ const BASE_MAPPINGS: usize = 2_000;
 /// Refuses, before any thread starts, a worker count that would run out of
 /// memory mappings; past the limit threads fail in ways that abort the host.
 fn check_mapping_limit(worker_mappings: usize) -> Result<()> {
-    let limit: usize = std::fs::read_to_string("/proc/sys/vm/max_map_count")
-        .ok()
-        .and_then(|s| s.trim().parse().ok())
-        .unwrap_or(usize::MAX);
+    let limit = kernel_limit("vm/max_map_count").unwrap_or(usize::MAX);
     let needed = BASE_MAPPINGS + worker_mappings;
     if needed > limit {
         // Room to spare, in whole multiples of 64 Ki.

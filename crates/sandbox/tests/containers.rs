@@ -92,10 +92,7 @@ fn held_containers_are_accounted_and_cold_starts_clean_up() {
     // reading the daemon processes, as when the cgroup is shared, loses it.
     let note = docker.accounting_note().unwrap();
     assert!(note.contains("charged to cgroup"), "{note}");
-    let version = match CpuGroup::at("/", CgroupVersion::V1) {
-        Some(_) => CgroupVersion::V1,
-        None => CgroupVersion::V2,
-    };
+    let version = CgroupVersion::accounting_cpu();
     let everything = CpuGroup::at("/", version).unwrap();
     let daemons = docker.daemons();
     let read = || {
